@@ -1,0 +1,109 @@
+"""`rag eval`: run a question set and score it, or compare two runs.
+
+    rag eval QUESTIONS [--corpus PATH...] [--index DIR] [--out DIR] [--limit N] [--k N] [--retrieval-only]
+    rag eval --compare RUN_A RUN_B
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from .errors import RagError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("questions", nargs="?", type=Path, metavar="QUESTIONS",
+                   help="question set: .jsonl (id, question, answers, evidence_ids, type, answerable), "
+                        ".csv or .yaml (question, answer)")
+    p.add_argument("--corpus", nargs="+", type=Path, default=[], metavar="PATH",
+                   help="article files or folders to index first (reused when unchanged); "
+                        "default index: index/eval-<corpus name>/")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="run folder for predictions.jsonl, metrics.json, report.md and charts "
+                        "(default: runs/<questions name>); an unfinished run there resumes")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    p.add_argument("--k", type=int, metavar="N", help="passages given to the model per question")
+    p.add_argument("--retrieval-only", action="store_true", help="score retrieval only; load no LLM")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"),
+                   help="print two finished runs' metrics side by side (with B − A)")
+
+
+def run(args: argparse.Namespace, settings) -> int:
+    if args.compare:
+        from .eval_report import compare
+
+        print(compare(*args.compare))
+        return 0
+    if args.questions is None:
+        raise RagError("give a question file (rag eval QUESTIONS ...) or two runs to --compare")
+    if args.limit is not None and args.limit < 1:
+        raise RagError(f"--limit {args.limit} must be at least 1")
+    from .eval_data import load_questions
+    from .eval_report import fmt
+    from .evaluation import evaluate
+
+    qset = load_questions(args.questions)  # fail on a bad file before loading models
+    for problem in qset.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    out = args.out or Path("runs") / args.questions.stem
+    command = command_line(args)
+    t0 = time.perf_counter()
+    try:
+        result = evaluate(qset, corpus=args.corpus, index=args.index, settings=settings, out=out,
+                          limit=args.limit, retrieval_only=args.retrieval_only, progress=True, command=command)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished answers are kept in {out}/predictions.jsonl; "
+              "run the same command again to resume", file=sys.stderr)
+        raise
+    print(summary_lines(result, fmt))
+    print(f"wall time {time.perf_counter() - t0:.1f} s; report: {out / 'report.md'}")
+    return 0
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as typed, rebuilt from the parsed arguments (for the report)."""
+    words = ["rag", "eval", str(args.questions)]
+    if args.corpus:
+        words += ["--corpus", *map(str, args.corpus)]
+    for flag in ("index", "out", "limit", "k", "embedder", "llm"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            words += [f"--{flag}", str(value)]
+    if args.retrieval_only:
+        words.append("--retrieval-only")
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def summary_lines(result, fmt) -> str:
+    mt, o = result.metrics, result.metrics.overall
+    k = mt.k
+    lines = []
+    if result.index is not None:
+        ix = result.index
+        built = ("reused unchanged" if ix.reused else
+                 f"{ix.chunks_embedded} chunks embedded in {ix.build_s:.1f} s ({ix.chunks_per_s or 0:.1f} chunks/s)")
+        lines.append(f"index {ix.dir}: {ix.articles} articles, {ix.chunks} chunks; {built}")
+    lines.append(f"{mt.n_scored}/{mt.n_questions} questions scored"
+                 + (f" ({result.resumed} from an earlier session)" if result.resumed else ""))
+    yes, abst = mt.baselines.get("always_yes"), mt.baselines.get("always_abstain")
+    rows = [("accuracy (all)", "accuracy"), ("accuracy (answerable)", "accuracy_answerable"),
+            ("declined unanswerable", "abstention_recall"), ("declined answerable", "false_abstention_rate"),
+            (f"recall@{k}", "recall_at_k"), (f"hit@{k}", "hit_at_k"), (f"MRR@{k}", "mrr")]
+    lines.append(f"  {'':<24}{'this run':>10}{'always Yes':>12}{'abstain':>10}")
+    for label, key in rows:
+        v = getattr(o, key)
+        if v is None:
+            continue
+        b = [fmt(getattr(x.overall, key)) if x and key not in ("recall_at_k", "hit_at_k", "mrr") else ""
+             for x in (yes, abst)]
+        lines.append(f"  {label:<24}{fmt(v):>10}{b[0]:>12}{b[1]:>10}")
+    for t, g in mt.by_type.items():
+        acc = f"accuracy {fmt(g.accuracy)}  " if g.accuracy is not None else ""
+        lines.append(f"  {t:<24}n={g.n:<4} {acc}recall@{k} {fmt(g.recall_at_k)}")
+    if o.latency_p50 is not None and not mt.retrieval_only:
+        lines.append(f"  latency p50/p95 {fmt(o.latency_p50, 's')} / {fmt(o.latency_p95, 's')}; "
+                     f"first token p50 {fmt(o.ttft_p50, 's')}; {fmt(o.tokens_per_s, 'x')} tokens/s")
+    return "\n".join(lines)

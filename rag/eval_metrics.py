@@ -1,0 +1,253 @@
+"""Pure metric functions: one question's answer, retrieval and citations against its gold.
+
+Nothing here touches models, files or the pipeline; every function is a small rule that the unit
+tests check on hand-made cases. The rules follow MultiHop-RAG's and SQuAD's conventions:
+
+- answers are compared after `normalize` (case, punctuation, a/an/the, whitespace);
+- a Yes/No gold is matched on the polarity of the answer's first yes/no word, and an answer
+  that gives both verdicts ("Yes. ... No.") is wrong;
+- abstention is read from the text ("The articles don't say.", "I cannot determine ...");
+- retrieval is scored at the article level over `evidence_ids`, and at the evidence level over
+  the gold evidence sentences.
+"""
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from collections import Counter
+from typing import Collection, Iterable, Sequence
+
+# ----------------------------------------------------------------------------- normalisation
+
+_ASCII_PUNCT = frozenset(string.punctuation)
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+
+
+def normalize(text: str | None) -> str:
+    """Lower-case; drop ASCII and Unicode punctuation, the articles a/an/the; collapse spaces."""
+    text = (text or "").lower()
+    text = "".join(
+        ch for ch in text if ch not in _ASCII_PUNCT and not unicodedata.category(ch).startswith("P")
+    )
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+# ----------------------------------------------------------------------------- yes / no
+
+POLARITY = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
+_POLAR_WORD = re.compile(r"\b(yes|no|true|false)\b")
+# A yes/no word used as a verdict: opening the answer or a sentence, or closing a clause
+# ("Yes, ...", "... The answer is no."). "no" as a determiner ("no evidence") is not one.
+_VERDICT = re.compile(
+    r"(?:^|[.!?;:\n]\s*)[\"'(*\s]*(yes|no|true|false)\b|\b(yes|no|true|false)\s*(?:[.,;:!?)]|$)",
+    re.IGNORECASE,
+)
+
+
+def first_polarity(answer: str) -> str | None:
+    """'yes' or 'no' for the first yes/no/true/false word of the answer, or None."""
+    m = _POLAR_WORD.search(normalize(answer))
+    return POLARITY[m.group(1)] if m else None
+
+
+def verdicts(answer: str) -> set[str]:
+    """The polarities the answer states as verdicts (see `_VERDICT`)."""
+    return {POLARITY[(a or b).lower()] for a, b in _VERDICT.findall(answer or "")}
+
+
+def polarity(answer: str) -> str | None:
+    """The answer's yes/no polarity: 'yes', 'no', 'both' (it states both verdicts) or None."""
+    if len(verdicts(answer)) > 1:
+        return "both"
+    return first_polarity(answer)
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+def answer_correct(answer: str, golds: Iterable[str]) -> bool:
+    """Some gold answer occurs in the answer as whole normalised tokens; a Yes/No gold needs
+    the same polarity (and an answer saying both yes and no is wrong)."""
+    padded = f" {normalize(answer)} "
+    for gold in golds:
+        g = normalize(gold)
+        if not g:
+            continue
+        if g in POLARITY:
+            if polarity(answer) == POLARITY[g]:
+                return True
+        elif f" {g} " in padded:
+            return True
+    return False
+
+
+def token_f1(answer: str, gold: str) -> float:
+    """SQuAD token F1 between two texts after normalisation."""
+    p, g = normalize(answer).split(), normalize(gold).split()
+    if not p or not g:
+        return float(p == g)
+    same = sum((Counter(p) & Counter(g)).values())
+    if same == 0:
+        return 0.0
+    precision, recall = same / len(p), same / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact_match(answer: str, gold: str) -> bool:
+    """SQuAD exact match: equal after normalisation."""
+    return normalize(answer) == normalize(gold)
+
+
+def best_f1(answer: str, golds: Sequence[str]) -> float | None:
+    golds = [g for g in golds if g]
+    return max(token_f1(answer, g) for g in golds) if golds else None
+
+
+def best_em(answer: str, golds: Sequence[str]) -> bool | None:
+    golds = [g for g in golds if g]
+    return any(exact_match(answer, g) for g in golds) if golds else None
+
+
+# ----------------------------------------------------------------------------- abstention
+
+_ABSTAIN = re.compile(
+    "|".join(
+        [
+            r"\bi\s+(?:do\s+not|don't|dont)\s+know\b",
+            r"\b(?:i\s+)?(?:cannot|can\s*not|can't|am\s+unable\s+to|are\s+unable\s+to|unable\s+to|could\s+not"
+            r"|couldn't)\s+(?:answer|determine|find|tell|say|provide|confirm|verify|identify|be\s+determined"
+            r"|be\s+answered)\b",
+            r"\b(?:insufficient|not\s+enough|no\s+(?:relevant\s+|specific\s+|such\s+)?)\s*(?:information|info|data"
+            r"|context|evidence|details)\b",
+            r"\b(?:don't|do\s+not|does\s+not|doesn't|did\s+not|didn't)\s+have\s+(?:enough|sufficient|any|the)\s+"
+            r"(?:information|data|details|context)\b",
+            r"\b(?:context|passages?|documents?|articles?|text|sources?|information)\s+(?:provided\s+)?"
+            r"(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't)\s+(?:provide|contain|mention|include"
+            r"|specify|state|say|give|discuss|cover|address|answer)\b",
+            r"\b(?:is|are|was|were)\s+not\s+(?:mentioned|provided|specified|stated|given|available|included"
+            r"|discussed)\s+in\s+the\s+(?:context|passages?|documents?|articles?|text|sources?|information)\b",
+            r"\bthere\s+is\s+no\s+(?:mention|information|indication|record|data)\b",
+            r"\bnot\s+possible\s+to\s+(?:answer|determine|say|tell)\b",
+            r"\b(?:answer|this)\s+is\s+(?:unknown|not\s+known)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+# "No, the article does not provide ..." commits to an answer: it is not an abstention.
+_COMMITTED = re.compile(r"^\W*(?:yes|no)\s*[,.;:!]", re.IGNORECASE)
+
+
+def abstains(answer: str) -> bool:
+    """The answer declines ("The articles don't say.", "I cannot determine ...") rather than
+    committing to a yes/no verdict first."""
+    text = (answer or "").replace("\u2019", "'").replace("\u2018", "'")
+    return not _COMMITTED.match(text) and bool(_ABSTAIN.search(text))
+
+
+def abstention_prf(abstained: Sequence[bool], answerable: Sequence[bool]) -> tuple[float | None, float | None, float | None]:
+    """(precision, recall, F1) of abstaining as a detector of unanswerable questions.
+
+    precision: share of abstentions that were on unanswerable questions; recall: share of
+    unanswerable questions abstained on. None where the denominator is empty.
+    """
+    tp = sum(a and not ok for a, ok in zip(abstained, answerable))
+    n_abstained = sum(abstained)
+    n_unanswerable = sum(not ok for ok in answerable)
+    p = tp / n_abstained if n_abstained else None
+    r = tp / n_unanswerable if n_unanswerable else None
+    f = (2 * p * r / (p + r) if p + r else 0.0) if p is not None and r is not None else None
+    return p, r, f
+
+
+def false_abstention_rate(abstained: Sequence[bool], answerable: Sequence[bool]) -> float | None:
+    """Share of answerable questions the system declined."""
+    flags = [a for a, ok in zip(abstained, answerable) if ok]
+    return sum(flags) / len(flags) if flags else None
+
+
+# ----------------------------------------------------------------------------- retrieval
+
+
+def hit_at_k(retrieved: Sequence[str], evidence: Collection[str], k: int) -> bool | None:
+    """Some evidence article is among the first k retrieved entries (None without evidence)."""
+    if not evidence:
+        return None
+    return bool(set(retrieved[:k]) & set(evidence))
+
+
+def recall_at_k(retrieved: Sequence[str], evidence: Collection[str], k: int) -> float | None:
+    """Share of the evidence articles found among the first k retrieved entries."""
+    if not evidence:
+        return None
+    ev = set(evidence)
+    return len(ev & set(retrieved[:k])) / len(ev)
+
+
+def reciprocal_rank(retrieved: Sequence[str], evidence: Collection[str], k: int | None = None) -> float | None:
+    """1 / rank of the first evidence article within the first k entries (0 when none)."""
+    if not evidence:
+        return None
+    ev = set(evidence)
+    for rank, doc in enumerate(retrieved[:k] if k else retrieved, start=1):
+        if doc in ev:
+            return 1.0 / rank
+    return 0.0
+
+
+def squash(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def evidence_hit(passages: Sequence[str], facts: Sequence[str], k: int) -> bool | None:
+    """Some of the first k passages contains a gold evidence sentence (whitespace-normalised)."""
+    facts = [squash(f) for f in facts if f and f.strip()]
+    if not facts:
+        return None
+    texts = [squash(p) for p in passages[:k]]
+    return any(f in t for t in texts for f in facts)
+
+
+# ----------------------------------------------------------------------------- citations
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def citation_markers(text: str) -> list[int]:
+    """Every [n] / [n, m] passage number in the text, in order."""
+    return [int(n) for m in _MARKER.finditer(text or "") for n in m.group(1).split(",")]
+
+
+def citation_validity(markers: Sequence[int], n_passages: int) -> bool | None:
+    """Every marker points to one of the n passages given (None when there is no marker)."""
+    if not markers:
+        return None
+    return all(1 <= n <= n_passages for n in markers)
+
+
+def citation_precision(cited: Collection[str], evidence: Collection[str]) -> float | None:
+    """Share of the distinct cited articles that are evidence articles (None when nothing is
+    cited or there is no evidence to judge against)."""
+    cited, ev = set(cited), set(evidence)
+    if not cited or not ev:
+        return None
+    return len(cited & ev) / len(cited)
+
+
+# ----------------------------------------------------------------------------- aggregates
+
+
+def mean(values: Iterable[float | bool | None]) -> float | None:
+    xs = [float(v) for v in values if v is not None]
+    return sum(xs) / len(xs) if xs else None
+
+
+def percentile(values: Iterable[float | None], q: float) -> float | None:
+    """The q-th percentile with linear interpolation between closest ranks (None when empty)."""
+    xs = sorted(v for v in values if v is not None)
+    if not xs:
+        return None
+    pos = (len(xs) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)

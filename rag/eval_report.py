@@ -1,0 +1,309 @@
+"""What a run leaves behind: metrics.json, report.md and PNG charts; and the side-by-side
+comparison of two runs (`rag eval --compare A B`)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+from .errors import RagError
+
+# (key in GroupMetrics, label, kind); kind: "rate" (0..1), "s" (seconds), "n" (count), "x" (number)
+SUMMARY_ROWS = [
+    ("accuracy", "accuracy, all questions (declining is right on unanswerable ones)", "rate"),
+    ("accuracy_answerable", "accuracy on answerable questions", "rate"),
+    ("token_f1", "token F1 (answerable)", "rate"),
+    ("exact_match", "exact match (answerable)", "rate"),
+    ("abstention_recall", "unanswerable questions declined (abstention recall)", "rate"),
+    ("abstention_precision", "abstention precision", "rate"),
+    ("abstention_f1", "abstention F1", "rate"),
+    ("false_abstention_rate", "answerable questions declined (false abstention)", "rate"),
+    ("hit_at_k", "evidence-article hit@k", "rate"),
+    ("recall_at_k", "evidence-article recall@k", "rate"),
+    ("mrr", "MRR@k (first evidence article)", "rate"),
+    ("evidence_hit_at_k", "evidence-sentence hit@k", "rate"),
+    ("citation_validity", "citation validity (answers whose [n] all point to a passage)", "rate"),
+    ("citation_precision", "citation precision (cited articles that are evidence)", "rate"),
+    ("cited_share", "committed answers citing a passage", "rate"),
+    ("latency_p50", "answer latency p50", "s"),
+    ("latency_p95", "answer latency p95", "s"),
+    ("ttft_p50", "time to first token p50", "s"),
+    ("ttft_p95", "time to first token p95", "s"),
+    ("tokens_per_s", "generated tokens per second", "x"),
+    ("retrieval_p50", "retrieval latency p50", "s"),
+    ("retrieval_p95", "retrieval latency p95", "s"),
+    ("errors", "questions that raised an error", "n"),
+]
+TYPE_COLUMNS = [
+    ("n", "n", "n"), ("accuracy", "accuracy", "rate"), ("token_f1", "F1", "rate"),
+    ("exact_match", "EM", "rate"), ("declined", "declined", "rate"), ("hit_at_k", "hit@k", "rate"),
+    ("recall_at_k", "recall@k", "rate"), ("mrr", "MRR", "rate"), ("evidence_hit_at_k", "evid. hit@k", "rate"),
+    ("citation_precision", "cit. precision", "rate"), ("latency_p50", "latency p50", "s"),
+]
+CHARTS = {"accuracy": "accuracy_by_type.png", "recall": "recall_at_k.png", "latency": "latency.png"}
+WORST = 10
+
+
+def fmt(value, kind: str = "rate") -> str:
+    if value is None:
+        return "—"
+    if kind == "n":
+        return str(int(value))
+    if kind == "s":
+        return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+    if kind == "x":
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+# ----------------------------------------------------------------------------- writing a run
+
+
+def write_outputs(result, run: dict) -> None:
+    out = Path(result.out)
+    out.mkdir(parents=True, exist_ok=True)
+    wall = sum(s.get("wall_s") or 0 for s in run.get("sessions", [])) or result.wall_s
+    payload = {
+        "questions": result.questions.path, "k": result.metrics.k, "wall_s": round(wall, 2),
+        "metrics": result.metrics.to_dict(),
+        "index": run.get("index") or (dataclasses.asdict(result.index) if result.index else None),
+        "problems": [str(p) for p in result.questions.problems],
+        "settings": run.get("config") or {k: str(v) for k, v in dataclasses.asdict(result.settings).items()},
+    }
+    _write(out / "metrics.json", json.dumps(payload, indent=2, ensure_ascii=False))
+    charts = write_charts(result, out)
+    _write(out / "report.md", render_report(result, run, wall, charts))
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def render_report(result, run: dict, wall_s: float, charts: dict[str, str]) -> str:
+    mt, k = result.metrics, result.metrics.k
+    sessions = run.get("sessions", [])
+    parts = [f"# Evaluation: {Path(result.questions.path).name}", ""]
+    parts += [f"- command: `{s.get('command') or '(Python API)'}` ({s.get('started')}, "
+              f"commit {(s.get('commit') or 'unknown')[:12]}, {fmt(s.get('wall_s'), 's')})" for s in sessions]
+    parts += [
+        f"- questions: {mt.n_scored} scored of {mt.n_questions}"
+        + (f", {len(mt.missing)} without a prediction" if mt.missing else "")
+        + (f"; {len(result.questions.problems)} malformed lines skipped" if result.questions.problems else ""),
+        f"- k = {k} passages per question; wall time {wall_s / 60:.1f} min"
+        + (f" over {len(sessions)} sessions (resumed)" if len(sessions) > 1 else ""),
+        "",
+    ]
+    parts += ["## Summary", "", _summary_table(mt), ""]
+    if not mt.retrieval_only:
+        parts += ["The trivial rows score fixed answers by the same rules; a real score near them is no skill.", ""]
+    parts += ["## Per question type", "", _type_table(mt), ""]
+    if mt.curve:
+        pts = [p for p in mt.curve if p.k in (1, 2, 3, 4, 5, 10, 15, 20) or p.k == k]
+        parts += ["## Retrieval depth", "",
+                  "Evidence articles among the k passages the retriever returns when asked for k "
+                  f"(the model reads k = {k}).", "",
+                  table(["k"] + [str(p.k) for p in pts],
+                        [["recall@k"] + [fmt(p.recall) for p in pts], ["hit@k"] + [fmt(p.hit) for p in pts],
+                         ["MRR@k"] + [fmt(p.mrr) for p in pts]]), ""]
+    parts += ["## Index and models", "", _index_table(run.get("index")), "", _settings_table(run.get("config") or {}), ""]
+    if result.questions.problems:
+        parts += ["## Skipped lines", ""] + [f"- {p}" for p in result.questions.problems] + [""]
+    if charts:
+        parts += ["## Charts", ""] + [f"![{name}]({file})" for name, file in charts.items()] + [""]
+    if not mt.retrieval_only:
+        parts += ["## Worst failures", "", *_failures(result), ""]
+    return "\n".join(parts)
+
+
+def _summary_table(mt) -> str:
+    base = [mt.baselines[n].overall for n in ("always_yes", "always_abstain") if n in mt.baselines]
+    header = ["metric", "this run"] + (['always "Yes"', "always abstain"] if base else [])
+    rows = []
+    for key, label, kind in SUMMARY_ROWS:
+        v = getattr(mt.overall, key)
+        if v is None and kind != "n":
+            continue
+        label = label.replace("@k", f"@{mt.k}")
+        rows.append([label, fmt(v, kind)] + [fmt(getattr(b, key), kind) if kind == "rate" else "" for b in base])
+    return table(header, rows)
+
+
+def _type_table(mt) -> str:
+    cols = [c for c in TYPE_COLUMNS if any(getattr(g, c[0]) is not None for g in mt.by_type.values())]
+    yes = mt.baselines.get("always_yes")
+    header = [c[1].replace("@k", f"@{mt.k}") for c in cols] + (['always "Yes"'] if yes else [])
+    rows = []
+    for t, g in list(mt.by_type.items()) + [("all", mt.overall)]:
+        row = [fmt(getattr(g, key), kind) for key, _, kind in cols]
+        if yes:
+            row.append(fmt((yes.by_type.get(t) if t != "all" else yes.overall).accuracy))
+        rows.append([f"**{t}**" if t == "all" else t] + row)
+    return table(["type"] + header, rows)
+
+
+def _index_table(ix: dict | None) -> str:
+    if not ix:
+        return "(no index figures)"
+    rows = [["index", f"`{ix['dir']}`"], ["articles / chunks", f"{ix['articles']:,} / {ix['chunks']:,}"]]
+    if ix.get("chunks_embedded"):
+        rows += [["build time", fmt(ix.get("build_s"), "s") + f" ({fmt(ix.get('embed_s'), 's')} embedding)"],
+                 ["chunks embedded per second", fmt(ix.get("chunks_per_s"), "x")]]
+    else:
+        rows.append(["build", "reused unchanged (built before this run)"])
+    if ix.get("rejected"):
+        rows.append(["rejected articles", str(ix["rejected"])])
+    return table(["", ""], rows)
+
+
+def _settings_table(cfg: dict) -> str:
+    keep = ["embedder", "llm", "k", "candidates", "max_chunks_per_article", "chunk_tokens", "chunk_overlap",
+            "min_score", "n_ctx", "max_answer_tokens", "temperature", "seed", "prompts_dir", "retrieval_only"]
+    return table(["setting", "value"], [[key, f"`{cfg[key]}`"] for key in keep if key in cfg])
+
+
+def _failures(result) -> list[str]:
+    qs = {q.id: q for q in result.questions.questions}
+    preds = {p.id: p for p in result.predictions}
+    wrong = sorted((s for s in result.scores.values() if s.correct is False),
+                   key=lambda s: (s.f1 or 0.0, s.recall_at_k if s.recall_at_k is not None else 1.0, s.id))
+    by_type: dict[str, list] = {}
+    for s in wrong:
+        by_type.setdefault(s.type, []).append(s)
+    picked = []  # round-robin over types, worst first within each
+    while len(picked) < WORST and any(by_type.values()):
+        for t in sorted(by_type):
+            if by_type[t] and len(picked) < WORST:
+                picked.append(by_type[t].pop(0))
+    if not picked:
+        return ["No wrong answers."]
+    out = [f"{len(wrong)} wrong answers; up to {WORST} shown, spread over the question types, lowest F1 first.", ""]
+    for s in picked:
+        q, p = qs[s.id], preds[s.id]
+        gold = ", ".join(q.answers) if q.answerable else "(unanswerable: should decline)"
+        ev = set(q.evidence_ids)
+        out += [f"### {q.id} ({q.type})", "", f"**Q:** {q.question}", "", f"**Gold:** {gold}  ",
+                f"**Answer:** {p.answer or '(none)'}" + (f"  \n**Error:** {p.error}" if p.error else ""),
+                f"  \n**Evidence:** {', '.join(q.evidence_ids) or '—'}; recall@{result.metrics.k} "
+                f"{fmt(s.recall_at_k)}", "", "Retrieved:", ""]
+        for x in p.retrieved:
+            mark = "✓" if x.doc_id in ev else "·"
+            text = " ".join(x.text.split())
+            out.append(f"{x.rank}. {mark} `{x.doc_id}` ({x.score:.3f}) *{x.title}*: "
+                       f"{text[:280]}{'…' if len(text) > 280 else ''}")
+        out.append("")
+    return out
+
+
+# ----------------------------------------------------------------------------- charts
+
+
+def write_charts(result, out: Path) -> dict[str, str]:
+    """PNG charts beside the report; returns {name: file name} of those drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mt, drawn = result.metrics, {}
+    if not mt.retrieval_only and mt.by_type:
+        types = list(mt.by_type) + ["all"]
+        groups = [("this run", [mt.by_type[t].accuracy for t in mt.by_type] + [mt.overall.accuracy])]
+        for name, b in mt.baselines.items():
+            groups.append((name.replace("_", " "), [b.by_type[t].accuracy if t in b.by_type else None
+                                                     for t in mt.by_type] + [b.overall.accuracy]))
+        fig, ax = plt.subplots(figsize=(8, 4))
+        width = 0.8 / len(groups)
+        for i, (label, vals) in enumerate(groups):
+            xs = [j + i * width for j in range(len(types))]
+            ax.bar(xs, [v or 0 for v in vals], width, label=label)
+        ax.set_xticks([j + width * (len(groups) - 1) / 2 for j in range(len(types))], types, rotation=15)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("accuracy")
+        ax.set_title("Accuracy per question type")
+        ax.legend()
+        drawn["accuracy per type"] = _save(fig, out / CHARTS["accuracy"])
+    if mt.curve:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ks = [p.k for p in mt.curve]
+        ax.plot(ks, [p.recall for p in mt.curve], marker="o", label="recall@k")
+        ax.plot(ks, [p.hit for p in mt.curve], marker="s", label="hit@k")
+        ax.axvline(mt.k, color="grey", linestyle=":", label=f"k given to the model ({mt.k})")
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("k (passages retrieved)")
+        ax.set_title("Evidence articles retrieved")
+        ax.legend()
+        drawn["recall@k"] = _save(fig, out / CHARTS["recall"])
+    lat = [p.latency_s for p in result.predictions if p.latency_s is not None]
+    if lat and not mt.retrieval_only:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ttft = [p.ttft_s for p in result.predictions if p.ttft_s is not None]
+        ax.hist(lat, bins=30, alpha=0.7, label="answer latency")
+        if ttft:
+            ax.hist(ttft, bins=30, alpha=0.7, label="time to first token")
+        for key, style in (("latency_p50", "--"), ("latency_p95", ":")):
+            v = getattr(mt.overall, key)
+            if v is not None:
+                ax.axvline(v, color="black", linestyle=style, label=f"{key.split('_')[1]} {v:.2f} s")
+        ax.set_xlabel("seconds")
+        ax.set_ylabel("questions")
+        ax.set_title("Latency")
+        ax.legend()
+        drawn["latency"] = _save(fig, out / CHARTS["latency"])
+    return drawn
+
+
+def _save(fig, path: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path.name
+
+
+# ----------------------------------------------------------------------------- comparing runs
+
+
+def load_run_metrics(run: str | Path) -> dict:
+    path = Path(run)
+    path = path / "metrics.json" if path.is_dir() else path
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RagError(f"{path} does not exist: give a run folder written by `rag eval --out`") from None
+    except json.JSONDecodeError as e:
+        raise RagError(f"{path} is not valid JSON ({e.msg}): re-run the evaluation") from None
+
+
+def compare(run_a: str | Path, run_b: str | Path) -> str:
+    """A markdown table of two runs' metrics side by side, with B − A."""
+    a, b = load_run_metrics(run_a), load_run_metrics(run_b)
+    ma, mb = a["metrics"], b["metrics"]
+    rows = []
+
+    def row(label, va, vb, kind):
+        if va is None and vb is None:
+            return
+        diff = "—" if va is None or vb is None else (f"{vb - va:+.3f}" if kind == "rate" else f"{vb - va:+.2f}")
+        rows.append([label, fmt(va, kind), fmt(vb, kind), diff])
+
+    for key, label, kind in SUMMARY_ROWS:
+        row(label, ma["overall"].get(key), mb["overall"].get(key), kind)
+    for t in sorted(set(ma["by_type"]) | set(mb["by_type"])):
+        ta, tb = ma["by_type"].get(t, {}), mb["by_type"].get(t, {})
+        row(f"{t}: accuracy", ta.get("accuracy"), tb.get("accuracy"), "rate")
+        row(f"{t}: recall@k", ta.get("recall_at_k"), tb.get("recall_at_k"), "rate")
+    row("wall time", a.get("wall_s"), b.get("wall_s"), "s")
+    head = [f"A = `{run_a}` (k={ma['k']}, {ma['n_scored']} questions)",
+            f"B = `{run_b}` (k={mb['k']}, {mb['n_scored']} questions)", ""]
+    if a.get("questions") != b.get("questions") or ma["n_scored"] != mb["n_scored"]:
+        head += ["Note: the two runs did not score the same questions; differences mix set and system.", ""]
+    return "\n".join(head + [table(["metric", "A", "B", "B − A"], rows)])
