@@ -92,14 +92,14 @@ def summary_lines(result, fmt) -> str:
     rows = [("accuracy (all)", "accuracy"), ("accuracy (answerable)", "accuracy_answerable"),
             ("declined unanswerable", "abstention_recall"), ("declined answerable", "false_abstention_rate"),
             (f"recall@{k}", "recall_at_k"), (f"hit@{k}", "hit_at_k"), (f"MRR@{k}", "mrr")]
-    lines.append(f"  {'':<24}{'this run':>10}{'always Yes':>12}{'abstain':>10}")
+    lines.append(f"  {'':<24}{'this run':>10}" + (f"{'always Yes':>12}{'abstain':>10}" if yes else ""))
     for label, key in rows:
         v = getattr(o, key)
         if v is None:
             continue
         b = [fmt(getattr(x.overall, key)) if x and key not in ("recall_at_k", "hit_at_k", "mrr") else ""
              for x in (yes, abst)]
-        lines.append(f"  {label:<24}{fmt(v):>10}{b[0]:>12}{b[1]:>10}")
+        lines.append(f"  {label:<24}{fmt(v):>10}" + (f"{b[0]:>12}{b[1]:>10}" if yes else ""))
     for t, g in mt.by_type.items():
         acc = f"accuracy {fmt(g.accuracy)}  " if g.accuracy is not None else ""
         lines.append(f"  {t:<24}n={g.n:<4} {acc}recall@{k} {fmt(g.recall_at_k)}")
