@@ -12,8 +12,9 @@ cores.
     rewrite_rules             0.64   4/10   9/10  10/10   < 1 ms
     rewrite_llm (135M model)  0.64   5/10   7/10  10/10   5-6 s mean, 17-30 s worst
 
-- rules: resolve he/she/his/her/him to the person named last in the conversation, it/its/there
-  to the last other name, and when something stays unresolved (they, that, "And Canada?")
+- rules: resolve he/she/his/her/him to the person the last question named (else its answer, else
+  earlier turns), it/its/there to the last other name the answer used, and when something stays
+  unresolved (they, that, "And Canada?")
   append the previous search query. Deterministic, and what it shows the reader reads as the
   question they meant.
 - the 135M model holds the model lock while it rewrites (every other reader waits), and half
@@ -91,9 +92,9 @@ def names(text: str) -> list[_Name]:
             while j < len(tokens) and _is_cap(tokens[j].rstrip(".")):
                 run.append(tokens[j].rstrip("."))
                 j += 1
-            titled = bool(run) and run[0].lower().rstrip(".") in _TITLES or (
-                i > 0 and tokens[i - 1].lower().rstrip(".") in _TITLES)
-            words = [w for w in run if w.lower() not in _TITLES]
+            titled = any(w.lower() in _TITLES for w in run) or (i > 0 and tokens[i - 1].lower() in _TITLES)
+            last_title = max((k for k, w in enumerate(run) if w.lower() in _TITLES), default=-1)
+            words = run[last_title + 1:]  # "Russian Deputy Foreign Minister Sergei Ryabkov" -> the name
             if words:
                 acronym = all(w.isupper() for w in words)
                 after = " ".join(tokens[j:j + 2])
@@ -124,11 +125,11 @@ def rewrite_rules(question: str, history: Sequence[Turn]) -> str:
     known = {n.text.lower() for n in names(question)}
     people: list[str] = []
     things: list[str] = []
-    for turn in reversed(history):  # most recent turn first; within a turn, the answer first
-        for n in names(turn.answer) + names(turn.query):
-            if n.text.lower() in known:
-                continue
-            (people if n.person else things).append(n.text)
+    for turn in reversed(history):  # most recent turn first
+        asked, answered = names(turn.query), names(turn.answer)
+        # a person asked about is the likelier "he"/"she"; the thing the answer is about, the likelier "it"
+        people += [n.text for n in asked + answered if n.person and n.text.lower() not in known]
+        things += [n.text for n in answered + asked if not n.person and n.text.lower() not in known]
     person = _expand(people[0], people) if people else None
     thing = things[0] if things else None
 

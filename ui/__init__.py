@@ -1,0 +1,1 @@
+"""The chat page over the rag library: `ui.app.launch()` (what `rag ui` runs)."""

