@@ -17,6 +17,7 @@ from . import indexing
 from .chunking import chunk_header
 from .citations import cite
 from .embedding import Embedder, SentenceTransformerEmbedder
+from .evidence import focus
 from .errors import QuestionError
 from .generation import Generator, LlamaCppGenerator
 from .prompts import render, strip_special_tokens
@@ -98,14 +99,16 @@ class Pipeline:
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
         query = check_question(search_query, self.settings.max_question_chars) if search_query else question
-        hits = self.retrieve(strip_special_tokens(query), k)
+        qvec = self.embedder.embed_query(strip_special_tokens(query))
+        hits = self.retriever.search_vector(qvec, k or self.settings.k)
         t_ret = time.perf_counter() - t0
         if not hits or hits[0].score < self.settings.min_score:
             yield ABSTAIN_TEXT
             yield Answer(question, ABSTAIN_TEXT, (), tuple(hits), True,
                          Timings(retrieval_s=t_ret, total_s=time.perf_counter() - t0), query)
             return
-        messages, used = self.build_messages(query, hits)
+        texts = focus(qvec, hits, self.embedder, self.settings.evidence_sentences)
+        messages, used = self.build_messages(query, hits, texts)
         pieces: list[str] = []
         ttft = None
         t_gen = time.perf_counter()
@@ -130,17 +133,22 @@ class Pipeline:
 
     # ------------------------------------------------------------------ prompting
 
-    def build_messages(self, question: str, hits: Sequence[Hit]) -> tuple[list[dict[str, str]], list[Hit]]:
-        """Chat messages within the token budget; evidence is trimmed first (lowest rank first)."""
+    def build_messages(self, question: str, hits: Sequence[Hit],
+                       texts: Sequence[str] | None = None) -> tuple[list[dict[str, str]], list[Hit]]:
+        """Chat messages within the token budget; evidence is trimmed first (lowest rank first).
+
+        `texts` are what the model sees of each hit (focused evidence); default the whole chunk.
+        """
         s = self.settings
+        texts = list(texts) if texts is not None else [h.chunk.text for h in hits]
         system = render(s.prompts_dir, "system")
         question = strip_special_tokens(question)
         used = list(hits)
         while True:
             passages = "\n\n".join(
                 render(s.prompts_dir, "passage", number=i, title=strip_special_tokens(h.chunk.title),
-                       meta=_meta(h), text=strip_special_tokens(h.chunk.text))
-                for i, h in enumerate(used, start=1)
+                       meta=_meta(h), text=strip_special_tokens(t))
+                for i, (h, t) in enumerate(zip(used, texts), start=1)
             )
             user = render(s.prompts_dir, "answer", passages=passages, question=question)
             messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -19,7 +19,9 @@ class Retriever:
         self.max_per_article = max_per_article
 
     def search(self, query: str, k: int) -> list[Hit]:
-        vec = self.embedder.embed_query(query)
+        return self.search_vector(self.embedder.embed_query(query), k)
+
+    def search_vector(self, vec, k: int) -> list[Hit]:
         rows = self.index.store.search(vec, max(k, self.candidates))
         return select(rows, self.index, k, self.max_per_article)
 

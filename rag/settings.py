@@ -37,6 +37,7 @@ class Settings:
     min_score: float = 0.30  # below this best-hit similarity the question is declined unread
     max_question_chars: int = 1000
     max_chunks_per_article: int = 2
+    evidence_sentences: int = 3  # sentences of each passage shown to the LLM (0 = whole passages)
 
     def __post_init__(self) -> None:
         for name in ("index_dir", "seeds_dir", "prompts_dir"):
@@ -66,6 +67,8 @@ class Settings:
             problems.append(f"min_score={self.min_score} must be between -1 and 1 (cosine similarity)")
         if self.max_question_chars < 10:
             problems.append(f"max_question_chars={self.max_question_chars} must be at least 10")
+        if self.evidence_sentences < 0:
+            problems.append(f"evidence_sentences={self.evidence_sentences} must be 0 (whole passages) or more")
         if self.max_chunks_per_article < 1:
             problems.append(f"max_chunks_per_article={self.max_chunks_per_article} must be at least 1")
         if not self.embedder.strip():
