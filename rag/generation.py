@@ -95,7 +95,10 @@ class LlamaCppGenerator:
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int) -> Iterator[str]:
         llm = self.llm
         with self.lock:
-            # Same question, same answer: reset the sampler state for every call.
+            # Same question, same answer: re-evaluate the whole prompt every time. Reusing a
+            # cached prefix evaluates the rest in other batch splits, whose float rounding
+            # can change a greedy pick.
+            llm.reset()
             llm.set_seed(self._seed)
             for part in llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=self._temperature,

@@ -35,6 +35,21 @@ _ABSTAIN = re.compile(
 PROMPT_MARGIN = 32  # tokens kept free for the chat template's own markup
 
 
+def is_abstention(text: str, question: str, passages: Sequence[str]) -> bool:
+    """The model declined: it opens with "the articles don't say" and adds nothing from the
+    passages after it. (A small model often declines, then answers anyway: that is kept.)"""
+    if not _ABSTAIN.search(text):
+        return False
+    rest = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[1:]
+    if not rest:
+        return True
+    from .citations import content_words
+
+    evidence = set().union(*(content_words(p) for p in passages)) if passages else set()
+    added = (content_words(rest[0]) - content_words(question)) & evidence
+    return len(added) < 2
+
+
 def check_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("the question is empty: type a question about the articles")
@@ -119,7 +134,7 @@ class Pipeline:
             yield piece
         gen_s = time.perf_counter() - t_gen
         raw = "".join(pieces).strip()
-        abstained = not raw or bool(_ABSTAIN.search(raw))
+        abstained = not raw or is_abstention(raw, query, [h.chunk.text for h in used])
         if abstained:
             text, citations = ABSTAIN_TEXT, ()
         else:

