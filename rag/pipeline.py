@@ -68,7 +68,8 @@ class Pipeline:
         self.generator = generator
         self.settings = settings
         self.retriever = Retriever(
-            embedder, index, candidates=settings.candidates, max_per_article=settings.max_chunks_per_article
+            embedder, index, candidates=settings.candidates, max_per_article=settings.max_chunks_per_article,
+            mode=settings.retrieval,
         )
 
     # ------------------------------------------------------------------ construction
@@ -115,9 +116,9 @@ class Pipeline:
         question = check_question(question, self.settings.max_question_chars)
         query = check_question(search_query, self.settings.max_question_chars) if search_query else question
         qvec = self.embedder.embed_query(strip_special_tokens(query))
-        hits = self.retriever.search_vector(qvec, k or self.settings.k)
+        hits = self.retriever.search_vector(qvec, k or self.settings.k, strip_special_tokens(query))
         t_ret = time.perf_counter() - t0
-        if not hits or hits[0].score < self.settings.min_score:
+        if not hits or max(h.score for h in hits) < self.settings.min_score:
             yield ABSTAIN_TEXT
             yield Answer(question, ABSTAIN_TEXT, (), tuple(hits), True,
                          Timings(retrieval_s=t_ret, total_s=time.perf_counter() - t0), query)

@@ -1,46 +1,125 @@
 """Retrieval: question -> ranked Hits.
 
-Dense search over the FAISS index, then evidence selection: at most
-`max_chunks_per_article` chunks per article among the top k, so multi-article questions
-("does outlet A ... while outlet B ...") see more than one article.
+1. Dense: cosine similarity of the question to every chunk (header included) in FAISS.
+2. Keyword (hybrid mode): BM25 over the same header + text, so names, numbers and rare words
+   that a small embedder blurs still match; the two rankings are fused by reciprocal rank.
+3. Outlet-aware selection: when the question names outlets of the index ("according to
+   TechCrunch ... while The Verge ..."), each named outlet first gets its best chunk among the k,
+   so a question that spans articles sees each of them.
+4. Evidence spread: at most `max_per_article` chunks of one article while others can fill the k.
+
+`Hit.score` stays the dense cosine similarity (what the abstention threshold reads); `Hit.rank`
+is the final order.
 """
 from __future__ import annotations
 
+import re
+
+import numpy as np
+
+from .chunking import embedding_text
 from .embedding import Embedder
 from .indexing import Index
 from .types import Hit
 
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+DEPTH = 2000  # dense rows considered for fusion
+
 
 class Retriever:
-    def __init__(self, embedder: Embedder, index: Index, *, candidates: int = 40, max_per_article: int = 2):
+    def __init__(self, embedder: Embedder, index: Index, *, candidates: int = 40, max_per_article: int = 2,
+                 mode: str = "hybrid"):
         self.embedder = embedder
         self.index = index
         self.candidates = candidates
         self.max_per_article = max_per_article
+        self.mode = mode
+        self._bm25 = None  # (index generation, BM25), built on first use
 
     def search(self, query: str, k: int) -> list[Hit]:
-        return self.search_vector(self.embedder.embed_query(query), k)
+        return self.search_vector(self.embedder.embed_query(query), k, query)
 
-    def search_vector(self, vec, k: int) -> list[Hit]:
-        rows = self.index.store.search(vec, max(k, self.candidates))
-        return select(rows, self.index, k, self.max_per_article)
+    def search_vector(self, vec, k: int, query: str = "") -> list[Hit]:
+        rows = self.index.store.search(vec, min(len(self.index.store), max(DEPTH, self.candidates)))
+        dense = {r: s for r, s in rows}
+        order = [r for r, _ in rows]
+        if self.mode == "hybrid" and query:
+            order = fuse(order, self._keyword_order(query, len(order)))
+        sources = named_sources(query, self.index.manifest.get("sources", [])) if query else []
+        chosen = select(order, self.index, k, self.max_per_article, sources)
+        return [Hit(chunk=self.index.chunks[r], score=float(dense.get(r, 0.0)), rank=n)
+                for n, r in enumerate(chosen, start=1)]
+
+    def _keyword_order(self, query: str, depth: int) -> list[int]:
+        import bm25s
+
+        if self._bm25 is None or self._bm25[0] != self.index.generation:
+            texts = [embedding_text(c) for c in self.index.chunks]
+            tokens = bm25s.tokenize(texts, return_ids=False, show_progress=False)
+            model = bm25s.BM25()
+            model.index(tokens, show_progress=False)
+            self._bm25 = (self.index.generation, model)
+        q = bm25s.tokenize([query], return_ids=False, show_progress=False)[0]
+        if not q:
+            return []
+        scores = self._bm25[1].get_scores(q)
+        top = np.argsort(-scores, kind="stable")[:depth]
+        return [int(i) for i in top if scores[i] > 0]
 
 
-def select(rows: list[tuple[int, float]], index: Index, k: int, max_per_article: int) -> list[Hit]:
-    """The best k rows, at most `max_per_article` from one article while other articles are
-    left to fill the k places; rows passed over fill what remains. Ranked 1..k by score."""
-    chosen: list[tuple[int, float]] = []
-    passed: list[tuple[int, float]] = []
-    per_article: dict[str, int] = {}
-    for row, score in rows:
-        aid = index.chunks[row].article_id
-        if per_article.get(aid, 0) >= max_per_article:
-            passed.append((row, score))
+def fuse(*orders: list[int]) -> list[int]:
+    """Reciprocal rank fusion of several rankings of row ids."""
+    score: dict[int, float] = {}
+    for order in orders:
+        for rank, row in enumerate(order):
+            score[row] = score.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(score, key=lambda r: -score[r])
+
+
+def named_sources(query: str, sources: list[str]) -> list[str]:
+    """The index's outlets that the question names, in the order it names them."""
+    q = query.lower()
+    found = []
+    for s in sources:
+        name = re.sub(r"^the\s+", "", s.strip().lower())
+        if len(name) < 3:
             continue
+        m = re.search(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", q)
+        if m:
+            found.append((m.start(), s))
+    return [s for _, s in sorted(found)]
+
+
+def select(order: list[int], index: Index, k: int, max_per_article: int, sources: list[str] = ()) -> list[int]:
+    """k rows from a ranking: first the best row of each named outlet, then the ranking,
+    at most `max_per_article` rows of one article unless nothing else is left."""
+    chosen: list[int] = []
+    per_article: dict[str, int] = {}
+
+    def take(row: int) -> None:
+        chosen.append(row)
+        aid = index.chunks[row].article_id
         per_article[aid] = per_article.get(aid, 0) + 1
-        chosen.append((row, score))
-        if len(chosen) == k:
+
+    for src in list(dict.fromkeys(sources))[:k]:
+        for row in order:
+            c = index.chunks[row]
+            if c.source == src and row not in chosen and per_article.get(c.article_id, 0) < max_per_article:
+                take(row)
+                break
+    passed = []
+    for row in order:
+        if len(chosen) >= k:
             break
-    chosen += passed[: k - len(chosen)]
-    chosen.sort(key=lambda rs: -rs[1])
-    return [Hit(chunk=index.chunks[r], score=s, rank=n) for n, (r, s) in enumerate(chosen, start=1)]
+        if row in chosen:
+            continue
+        if per_article.get(index.chunks[row].article_id, 0) >= max_per_article:
+            passed.append(row)
+            continue
+        take(row)
+    for row in passed:
+        if len(chosen) >= k:
+            break
+        take(row)
+    rank = {r: i for i, r in enumerate(order)}
+    return sorted(chosen, key=lambda r: rank[r])

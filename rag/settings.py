@@ -27,6 +27,7 @@ class Settings:
     llm: str = DEFAULT
     k: int = 4  # passages given to the LLM
     candidates: int = 40  # chunks retrieved before fusion and per-article selection
+    retrieval: str = "hybrid"  # "hybrid" (dense + BM25, fused) or "dense"
     chunk_tokens: int = 160  # chunk body size in the embedder's tokens (header excluded)
     chunk_overlap: int = 32  # tokens of trailing sentences repeated in the next chunk
     n_ctx: int = 4096
@@ -45,6 +46,8 @@ class Settings:
         problems = []
         if not 1 <= self.k <= 50:
             problems.append(f"k={self.k} must be between 1 and 50")
+        if self.retrieval not in ("hybrid", "dense"):
+            problems.append(f"retrieval={self.retrieval!r} must be 'hybrid' or 'dense'")
         if self.candidates < self.k:
             problems.append(f"candidates={self.candidates} must be at least k={self.k}")
         if not 16 <= self.chunk_tokens <= 8192:
