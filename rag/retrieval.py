@@ -3,9 +3,10 @@
 1. Dense: cosine similarity of the question to every chunk (header included) in FAISS.
 2. Keyword (hybrid mode): BM25 over the same header + text, so names, numbers and rare words
    that a small embedder blurs still match; the two rankings are fused by reciprocal rank.
-3. Outlet-aware selection: when the question names outlets of the index ("according to
-   TechCrunch ... while The Verge ..."), each named outlet first gets its best chunk among the k,
-   so a question that spans articles sees each of them.
+3. Outlet- and date-aware selection: when the question names outlets of the index
+   ("according to TechCrunch ... while The Verge ...") or publication dates ("published on
+   October 3, 2023"), each first gets its best chunk among the k, so a question that spans
+   articles sees each of them.
 4. Evidence spread: at most `max_per_article` chunks of one article while others can fill the k.
 
 `Hit.score` stays the dense cosine similarity (what the abstention threshold reads); `Hit.rank`
@@ -46,7 +47,8 @@ class Retriever:
         if self.mode == "hybrid" and query:
             order = fuse(order, self._keyword_order(query, len(order)))
         sources = named_sources(query, self.index.manifest.get("sources", [])) if query else []
-        chosen = select(order, self.index, k, self.max_per_article, sources)
+        dates = named_dates(query) if query else []
+        chosen = select(order, self.index, k, self.max_per_article, sources, dates)
         return [Hit(chunk=self.index.chunks[r], score=float(dense.get(r, 0.0)), rank=n)
                 for n, r in enumerate(chosen, start=1)]
 
@@ -90,9 +92,26 @@ def named_sources(query: str, sources: list[str]) -> list[str]:
     return [s for _, s in sorted(found)]
 
 
-def select(order: list[int], index: Index, k: int, max_per_article: int, sources: list[str] = ()) -> list[int]:
-    """k rows from a ranking: first the best row of each named outlet, then the ranking,
-    at most `max_per_article` rows of one article unless nothing else is left."""
+_MONTHS = "january february march april may june july august september october november december".split()
+_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2}),?\s+(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b", re.I)
+
+
+def named_dates(query: str) -> list[str]:
+    """ISO dates written in the question ("October 3, 2023", "2023-10-03")."""
+    out = []
+    for m in _DATE.finditer(query):
+        if m.group(1):
+            out.append(f"{int(m.group(3)):04d}-{_MONTHS.index(m.group(1).lower()) + 1:02d}-{int(m.group(2)):02d}")
+        else:
+            out.append(f"{m.group(4)}-{m.group(5)}-{m.group(6)}")
+    return list(dict.fromkeys(out))
+
+
+def select(order: list[int], index: Index, k: int, max_per_article: int, sources: list[str] = (),
+           dates: list[str] = ()) -> list[int]:
+    """k rows from a ranking: first the best row of each named outlet and of each named
+    publication date, then the ranking, at most `max_per_article` rows of one article unless
+    nothing else is left."""
     chosen: list[int] = []
     per_article: dict[str, int] = {}
 
@@ -101,10 +120,12 @@ def select(order: list[int], index: Index, k: int, max_per_article: int, sources
         aid = index.chunks[row].article_id
         per_article[aid] = per_article.get(aid, 0) + 1
 
-    for src in list(dict.fromkeys(sources))[:k]:
+    wanted = [("source", s) for s in dict.fromkeys(sources)] + [("date", d) for d in dates]
+    for kind, value in wanted[:k]:
         for row in order:
             c = index.chunks[row]
-            if c.source == src and row not in chosen and per_article.get(c.article_id, 0) < max_per_article:
+            got = c.source if kind == "source" else (c.published_at or "")[:10]
+            if got == value and row not in chosen and per_article.get(c.article_id, 0) < max_per_article:
                 take(row)
                 break
     passed = []

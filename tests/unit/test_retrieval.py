@@ -1,5 +1,5 @@
 from rag.indexing import Index
-from rag.retrieval import Retriever, fuse, named_sources, select
+from rag.retrieval import Retriever, fuse, named_dates, named_sources, select
 from rag.types import Chunk
 
 from ..fakes import HashEmbedder, NumpyStore
@@ -44,3 +44,8 @@ def test_hybrid_keyword_match_finds_a_rare_name():
     assert hits[0].chunk.article_id == "b" and [h.rank for h in hits] == [1, 2]
     dense = Retriever(emb, idx, mode="dense").search("What did Zelenskyy do?", 2)
     assert len(dense) == 2
+
+
+def test_named_dates_in_both_forms():
+    q = "Was it published on October 3, 2023, before the 2023-11-05 report or on september 9 2023?"
+    assert named_dates(q) == ["2023-10-03", "2023-11-05", "2023-09-09"]
