@@ -279,7 +279,7 @@ def _check_compatible(old: Index, embedder: Embedder, chunking: dict, index_dir:
         )
 
 
-def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None, batch: int = 256) -> np.ndarray:
+def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None, batch: int = 1024) -> np.ndarray:
     if not chunks:
         return np.zeros((0, embedder.dim), np.float32)
     out = []
