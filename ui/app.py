@@ -170,20 +170,22 @@ def build_app(pipe: Pipeline, *, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
     with gr.Blocks(title="newsqa: ask the news", analytics_enabled=False, fill_width=True) as demo:
         turns = gr.State([])
         with gr.Row(elem_id="top"):
-            gr.Markdown("# newsqa\nAsk about the news articles in the index. Answers come only from them, "
-                        "with numbered citations to the passages shown under **Sources**.", elem_id="intro")
-            index_info = gr.Markdown(elem_id="index-info")
+            with gr.Column(scale=3, min_width=320):
+                gr.Markdown("# newsqa\nAsk about the news articles in the index. Answers come only from them, "
+                            "with numbered citations to the passages shown under **Sources**.", elem_id="intro")
+            with gr.Column(scale=2, min_width=300):
+                index_info = gr.Markdown(elem_id="index-info")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(
-                    label="Conversation", elem_id="chat", height=520, layout="panel", autoscroll=True,
+                    label="Conversation", show_label=False, elem_id="chat", height=520, layout="panel", autoscroll=True,
                     sanitize_html=True, allow_tags=False, latex_delimiters=[], render_markdown=True,
                     feedback_options=None, buttons=["copy"], allow_file_downloads=False,
                     placeholder="Ask a question, or pick an example:",
                 )
                 with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(
-                        placeholder="Ask about the articles, e.g. a person, a place, an event",
+                        placeholder="Ask about the articles",
                         show_label=False, lines=1, max_lines=4, autofocus=True, scale=5, elem_id="question",
                         max_length=s.max_question_chars,
                     )
@@ -199,7 +201,7 @@ def build_app(pipe: Pipeline, *, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
                 with gr.Accordion("Articles in the index", open=False, elem_id="articles"):
                     files = gr.File(label=f"Add articles ({', '.join(UPLOAD_TYPES)}; up to {MAX_UPLOAD.upper()} each)",
                                     file_count="multiple", file_types=UPLOAD_TYPES, type="filepath",
-                                    elem_id="upload")
+                                    elem_id="upload", height=140)
                     with gr.Row():
                         article = gr.Dropdown(label="Remove an article", choices=[], scale=4, elem_id="remove-choice")
                         remove_btn = gr.Button("Remove", variant="stop", scale=1, min_width=90, elem_id="remove")

@@ -98,8 +98,7 @@ def citation_card(c: Citation) -> str:
         f'<article class="src-card" id="source-{c.number}">'
         f'<header><span class="src-num">[{c.number}]</span> <strong class="src-title">{_e(c.title)}</strong></header>'
         f'<div class="src-meta">{" · ".join(meta) or "outlet and date unknown"}</div>'
-        f'<blockquote class="src-quote">{highlight(c.quote, c.highlight)}</blockquote>'
-        f"</article>"
+        f"{highlight(c.quote, c.highlight)}</article>"
     )
 
 
@@ -122,21 +121,24 @@ def _hit_item(h: Hit) -> str:
 
 
 def highlight(passage: str, sentence: str, *, context: int = 220) -> str:
-    """The passage, escaped, with the supporting sentence in <mark>. A long passage is cut to
-    the sentence and about `context` characters either side; the whole one folds out below."""
+    """The passage, escaped, in a blockquote with the supporting sentence in <mark>. A long
+    passage is cut to the sentence and about `context` characters either side, and the whole
+    passage folds out below it."""
     passage = _CONTROL.sub("", passage or "")
     i = passage.find(sentence) if sentence else -1
     if i < 0:
-        return _e(passage)
+        return f'<blockquote class="src-quote">{_e(passage)}</blockquote>'
     j = i + len(sentence)
     a = 0 if i <= context else passage.rfind(" ", 0, i - context) + 1
     b = passage.find(" ", j + context) if len(passage) - j > context else -1
     b = len(passage) if b < 0 else b
     shown = (("… " if a else "") + _e(passage[a:i]) + f"<mark>{_e(passage[i:j])}</mark>" + _e(passage[j:b])
              + (" …" if b < len(passage) else ""))
+    quote = f'<blockquote class="src-quote">{shown}</blockquote>'
     if a == 0 and b == len(passage):
-        return shown
-    return f'{shown}<details class="src-whole"><summary>Whole passage</summary>{_e(passage)}</details>'
+        return quote
+    whole = f"{_e(passage[:i])}<mark>{_e(passage[i:j])}</mark>{_e(passage[j:])}"
+    return f'{quote}<details class="src-whole"><summary>Whole passage</summary><p>{whole}</p></details>'
 
 
 def safe_url(url: str | None) -> str | None:

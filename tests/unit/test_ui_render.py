@@ -116,9 +116,9 @@ def test_abstained_answer_shows_no_sources():
 def test_long_passage_is_cut_around_the_highlight_and_folds_out_whole():
     passage = "Opening words. " + "filler " * 80 + "The supporting sentence. " + "tail " * 80
     out = render.highlight(passage, "The supporting sentence.")
-    shown = out.split("<details", 1)[0]
+    shown = out.split("<details", 1)[0].removeprefix('<blockquote class="src-quote">').removesuffix("</blockquote>")
     assert shown.startswith("… ") and shown.endswith(" …") and "<mark>The supporting sentence.</mark>" in shown
-    assert "Opening words." not in shown and "Whole passage" in out
+    assert "Opening words." not in shown and "Whole passage" in out and "Opening words." in out
 
 
 def test_dates_and_index_summary():
