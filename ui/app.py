@@ -37,6 +37,7 @@ QUEUE_SIZE = 16  # events waiting for the model beyond this get the busy message
 MAX_UPLOAD = "10mb"
 UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl"]
 HISTORY_TURNS = 4  # earlier turns the follow-up rewriter looks at
+MAX_K = 10  # the passages slider's top
 
 
 class ChatPage:
@@ -63,6 +64,7 @@ class ChatPage:
             q = check_question(question, self.pipe.settings.max_question_chars)
         except RagError as e:
             raise gr.Error(str(e)) from None
+        k = min(max(int(k or self.pipe.settings.k), 1), MAX_K)  # a script may send anything
         turns = list(turns or [])
         search = standalone_query(q, [Turn(t["question"], t["answer"], t["search_query"]) for t in turns[-HISTORY_TURNS:]])
         searched_for = search if search != q else None
@@ -72,7 +74,7 @@ class ChatPage:
         final: Answer | None = None
         text = ""
         try:
-            for part in self.pipe.stream(q, k=int(k), search_query=searched_for):
+            for part in self.pipe.stream(q, k=k, search_query=searched_for):
                 if isinstance(part, Answer):
                     final = part
                 else:
@@ -192,7 +194,7 @@ def build_app(pipe: Pipeline, *, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                 with gr.Row():
                     clear_btn = gr.Button("Clear conversation", size="sm", elem_id="clear")
-                    k = gr.Slider(1, 10, value=s.k, step=1, label="Passages to read (k)", elem_id="k",
+                    k = gr.Slider(1, MAX_K, value=min(s.k, MAX_K), step=1, label="Passages to read (k)", elem_id="k",
                                   info="More passages: more context, slower answers.")
             with gr.Column(scale=2, min_width=300):
                 gr.Markdown("### Sources")

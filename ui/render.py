@@ -120,7 +120,7 @@ def _hit_item(h: Hit) -> str:
             f'{h.score:.2f})</small><br><span class="src-snippet">{_e(snippet)}</span></li>')
 
 
-def highlight(passage: str, sentence: str, *, context: int = 220) -> str:
+def highlight(passage: str, sentence: str, *, context: int = 160) -> str:
     """The passage, escaped, in a blockquote with the supporting sentence in <mark>. A long
     passage is cut to the sentence and about `context` characters either side, and the whole
     passage folds out below it."""

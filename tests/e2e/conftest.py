@@ -1,7 +1,8 @@
 """The chat page in real headless Chromium (Debian's `chromium`, driven by Playwright; no browser
 download). `app_url` is the real app: `rag index seeds/` into a temporary index, then `rag ui` on
-a free port as a subprocess with the real models. `hostile_app_url` is the same page in this
-process over the fakes, with a generator that answers with a prompt injection's payload."""
+a free port as a subprocess with the real models. `fake_app` serves the same page from this
+process over the fakes (a generator that answers with a prompt injection's payload, a slow one
+to fill the queue)."""
 from __future__ import annotations
 
 import json
@@ -102,8 +103,9 @@ def app_url(tmp_path_factory, artifacts):
 
 
 @pytest.fixture(scope="session")
-def hostile_app_url(tmp_path_factory):
-    """The page over the fakes, whose generator answers with the injection's payload."""
+def fake_app(tmp_path_factory):
+    """fake_app(reply, delay=0.005, queue_size=16) -> URL of the page over the fakes (seed
+    article, hash embedder, a generator that answers `reply`), served from this process."""
     from rag.articles import load_paths
     from rag.indexing import load_index, update_index
     from rag.pipeline import Pipeline
@@ -111,15 +113,21 @@ def hostile_app_url(tmp_path_factory):
     from tests.fakes import HashEmbedder, ScriptedGenerator
     from ui.app import build_app, serve
 
-    s = Settings(index_dir=tmp_path_factory.mktemp("hostile") / "index", chunk_tokens=40, chunk_overlap=8,
-                 min_score=0.05)
-    emb = HashEmbedder()
-    update_index(s.index_dir, load_paths([SEEDS]).articles, emb, s)
-    pipe = Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(HOSTILE + " [1]", delay=0.005), s)
-    port = free_port()
-    demo = serve(build_app(pipe), port=port, block=False)
-    yield f"http://127.0.0.1:{port}"
-    demo.close()
+    demos = []
+
+    def _start(reply: str, delay: float = 0.005, queue_size: int = 16) -> str:
+        s = Settings(index_dir=tmp_path_factory.mktemp("fake-app") / "index", chunk_tokens=40, chunk_overlap=8,
+                     min_score=0.05)
+        emb = HashEmbedder()
+        update_index(s.index_dir, load_paths([SEEDS]).articles, emb, s)
+        pipe = Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(reply, delay=delay), s)
+        port = free_port()
+        demos.append(serve(build_app(pipe, queue_size=queue_size), port=port, block=False))
+        return f"http://127.0.0.1:{port}"
+
+    yield _start
+    for demo in demos:
+        demo.close()
 
 
 class Watch:

