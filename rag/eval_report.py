@@ -41,7 +41,6 @@ TYPE_COLUMNS = [
     ("recall_at_k", "recall@k", "rate"), ("mrr", "MRR", "rate"), ("evidence_hit_at_k", "evid. hit@k", "rate"),
     ("citation_precision", "cit. precision", "rate"), ("latency_p50", "latency p50", "s"),
 ]
-CHARTS = {"accuracy": "accuracy_by_type.png", "recall": "recall_at_k.png", "latency": "latency.png"}
 WORST = 10
 
 
@@ -77,6 +76,8 @@ def write_outputs(result, run: dict) -> None:
         "settings": run.get("config") or {k: str(v) for k, v in dataclasses.asdict(result.settings).items()},
     }
     _write(out / "metrics.json", json.dumps(payload, indent=2, ensure_ascii=False))
+    from .eval_charts import write_charts
+
     charts = write_charts(result, out)
     _write(out / "report.md", render_report(result, run, wall, charts))
 
@@ -200,73 +201,6 @@ def _failures(result) -> list[str]:
                        f"{text[:280]}{'…' if len(text) > 280 else ''}")
         out.append("")
     return out
-
-
-# ----------------------------------------------------------------------------- charts
-
-
-def write_charts(result, out: Path) -> dict[str, str]:
-    """PNG charts beside the report; returns {name: file name} of those drawn."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    mt, drawn = result.metrics, {}
-    if not mt.retrieval_only and mt.by_type:
-        types = list(mt.by_type) + ["all"]
-        groups = [("this run", [mt.by_type[t].accuracy for t in mt.by_type] + [mt.overall.accuracy])]
-        for name, b in mt.baselines.items():
-            groups.append((name.replace("_", " "), [b.by_type[t].accuracy if t in b.by_type else None
-                                                     for t in mt.by_type] + [b.overall.accuracy]))
-        fig, ax = plt.subplots(figsize=(8, 4))
-        width = 0.8 / len(groups)
-        for i, (label, vals) in enumerate(groups):
-            xs = [j + i * width for j in range(len(types))]
-            ax.bar(xs, [v or 0 for v in vals], width, label=label)
-        ax.set_xticks([j + width * (len(groups) - 1) / 2 for j in range(len(types))], types, rotation=15)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("accuracy")
-        ax.set_title("Accuracy per question type")
-        ax.legend()
-        drawn["accuracy per type"] = _save(fig, out / CHARTS["accuracy"])
-    if mt.curve:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ks = [p.k for p in mt.curve]
-        ax.plot(ks, [p.recall for p in mt.curve], marker="o", label="recall@k")
-        ax.plot(ks, [p.hit for p in mt.curve], marker="s", label="hit@k")
-        ax.axvline(mt.k, color="grey", linestyle=":", label=f"k given to the model ({mt.k})")
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("k (passages retrieved)")
-        ax.set_title("Evidence articles retrieved")
-        ax.legend()
-        drawn["recall@k"] = _save(fig, out / CHARTS["recall"])
-    lat = [p.latency_s for p in result.predictions if p.latency_s is not None]
-    if lat and not mt.retrieval_only:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ttft = [p.ttft_s for p in result.predictions if p.ttft_s is not None]
-        ax.hist(lat, bins=30, alpha=0.7, label="answer latency")
-        if ttft:
-            ax.hist(ttft, bins=30, alpha=0.7, label="time to first token")
-        for key, style in (("latency_p50", "--"), ("latency_p95", ":")):
-            v = getattr(mt.overall, key)
-            if v is not None:
-                ax.axvline(v, color="black", linestyle=style, label=f"{key.split('_')[1]} {v:.2f} s")
-        ax.set_xlabel("seconds")
-        ax.set_ylabel("questions")
-        ax.set_title("Latency")
-        ax.legend()
-        drawn["latency"] = _save(fig, out / CHARTS["latency"])
-    return drawn
-
-
-def _save(fig, path: Path) -> str:
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path.name
 
 
 # ----------------------------------------------------------------------------- comparing runs

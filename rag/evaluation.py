@@ -11,10 +11,7 @@ written as metrics.json, report.md and PNG charts (see eval_report).
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -25,20 +22,14 @@ from typing import Callable, Iterable, Sequence
 from .errors import RagError
 from .eval_data import Question, QuestionSet, load_questions
 from .eval_metrics import mean
+from .eval_runs import PREDICTIONS, RUN_FILE, EvalRunError, PredictionLog, RunRecord
 from .eval_scoring import (CURVE_DEPTHS, Metrics, Passage, Prediction, QuestionScore, compute_metrics,
                            score_question)
 from .settings import PROJECT_ROOT, Settings
 from .types import Answer
 
-__all__ = ["EvalResult", "IndexStats", "Metrics", "Prediction", "evaluate", "eval_index_dir", "load_questions"]
-
-PREDICTIONS = "predictions.jsonl"
-RUN_FILE = "run.json"
-
-
-class EvalRunError(RagError):
-    """The output folder holds a run that this one cannot continue."""
-
+__all__ = ["EvalResult", "EvalRunError", "IndexStats", "Metrics", "Prediction", "evaluate", "eval_index_dir",
+           "load_questions"]
 
 @dataclass(frozen=True)
 class IndexStats:
@@ -104,7 +95,7 @@ def evaluate(questions: str | Path | QuestionSet, *, corpus: Sequence[str | Path
     `pipeline`: a ready Pipeline (tests); otherwise one is built from settings, `embedder` and
     `generator` (ready models may be passed in).
     """
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), datetime.now(timezone.utc)
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions)
     qset = qset.limit(limit)
     settings = settings or Settings.from_env()
@@ -130,7 +121,7 @@ def evaluate(questions: str | Path | QuestionSet, *, corpus: Sequence[str | Path
     wanted = {q.id for q in qset.questions}
     resumed = sum(1 for i in done if i in wanted)
     if run:
-        run.start(command, stats)
+        run.start(command, stats, started)
     todo = [q for q in qset.questions if q.id not in done]
     by_id = {q.id: q for q in qset.questions}
     predicted = 0
@@ -267,97 +258,3 @@ def _index_progress() -> Callable[[int, int], None]:
             bar.close()
 
     return report
-
-
-# ----------------------------------------------------------------------------- files
-
-
-class PredictionLog:
-    """predictions.jsonl: one line per finished question, appended and synced as they come."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def load(self) -> dict[str, Prediction]:
-        """The finished predictions; a torn or unreadable line (a crash mid-write) is dropped."""
-        if not self.path.exists():
-            return {}
-        good: list[str] = []
-        done: dict[str, Prediction] = {}
-        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
-        for line in lines:
-            try:
-                p = Prediction.from_json(json.loads(line))
-            except (json.JSONDecodeError, TypeError, KeyError):
-                continue
-            if not line.endswith("\n") or p.id in done:
-                continue
-            done[p.id] = p
-            good.append(line)
-        if len(good) != len(lines):
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text("".join(good), encoding="utf-8")
-            os.replace(tmp, self.path)
-        return done
-
-    def append(self, p: Prediction, score: QuestionScore | None = None) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(p.to_json(score), ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-
-
-# Settings that do not change the answers: a run may resume with other values.
-_NEUTRAL = {"n_threads", "seeds_dir"}
-
-
-class RunRecord:
-    """run.json: the settings of a run (a resumed run must match them) and its sessions."""
-
-    def __init__(self, path: Path, settings: Settings, questions: str, retrieval_only: bool):
-        self.path = Path(path)
-        cfg = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()
-               if k not in _NEUTRAL}
-        self.config = dict(cfg, questions=str(Path(questions).resolve()), retrieval_only=retrieval_only)
-        self.data: dict = json.loads(self.path.read_text()) if self.path.exists() else {}
-        old = self.data.get("config")
-        if old is not None:
-            diff = [f"{k}={old.get(k)!r} there, {v!r} here" for k, v in self.config.items() if old.get(k) != v]
-            if diff:
-                raise EvalRunError(
-                    f"{self.path.parent} holds a run with other settings ({'; '.join(diff)}): "
-                    "give another --out folder, or delete that one to start afresh"
-                )
-
-    def start(self, command: str | None, stats: IndexStats | None) -> None:
-        self.data.setdefault("config", self.config)
-        self.data.setdefault("sessions", []).append({
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "command": command, "commit": _git_commit(), "python": sys.version.split()[0],
-        })
-        if stats is not None and (not stats.reused or "index" not in self.data):
-            self.data["index"] = dataclasses.asdict(stats)
-        self._write()
-
-    def finish(self, wall_s: float, answered: int) -> None:
-        self.data["sessions"][-1].update(
-            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), wall_s=round(wall_s, 2),
-            predicted=answered)
-        self._write()
-
-    def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False))
-        os.replace(tmp, self.path)
-
-
-def _git_commit() -> str | None:
-    import subprocess
-
-    try:
-        r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return r.stdout.strip() or None if r.returncode == 0 else None

@@ -15,7 +15,7 @@ import pytest
 
 from rag.eval_data import load_questions
 from rag.eval_metrics import polarity
-from rag.eval_scoring import Passage, Prediction, compute_metrics
+from rag.eval_scoring import Prediction, compute_metrics
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "multihop_small"
 # Default: ../shared/peer/score.py beside the project folder.
