@@ -38,7 +38,7 @@ The growers' association said cold storage was full by the end of August.
 """
 
 
-def test_question_streams_a_cited_answer_then_a_follow_up(open_page, app_url, timings):
+def test_question_streams_a_cited_answer_then_a_follow_up(open_page, app_url, timings, artifacts):
     page, watch = open_page(app_url)
     first = ask(page, "What did Sergei Ryabkov say about the talks?", timings=timings)
     assert first["answer"] and first["answer"] != "The articles don't say."
@@ -57,7 +57,7 @@ def test_question_streams_a_cited_answer_then_a_follow_up(open_page, app_url, ti
     assert "Searched for: What did Sergei Ryabkov say about NATO?" in follow["message"]
     assert follow["answer"]
     assert page.locator('#chat [data-testid="user"]').count() == 2
-    page.screenshot(path="test-artifacts/e2e-follow-up.png")
+    page.screenshot(path=str(artifacts / "e2e-follow-up.png"))
 
     page.click("#clear")
     page.wait_for_function("() => !document.querySelector('#chat [data-testid=\"bot\"]')")
