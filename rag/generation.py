@@ -10,7 +10,8 @@ import hashlib
 import struct
 import threading
 from pathlib import Path
-from typing import Iterator, Protocol
+import json
+from typing import Iterator, Protocol, Sequence
 
 from .embedding import package_dir
 from .errors import ModelError
@@ -24,9 +25,16 @@ DEFAULT_LLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea3737281
 class Generator(Protocol):
     name: str
 
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int) -> Iterator[str]: ...
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
+               starts: Sequence[str] = ()) -> Iterator[str]: ...
 
     def count_tokens(self, text: str) -> int: ...
+
+
+def starts_grammar(starts: Sequence[str]) -> str:
+    """GBNF: the reply opens with one of `starts`, then one line of free text."""
+    alts = " | ".join(json.dumps(s) for s in starts)
+    return f"root ::= ({alts}) [^\\n]*"
 
 
 def resolve_llm(choice: str) -> Path:
@@ -92,8 +100,15 @@ class LlamaCppGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
+               starts: Sequence[str] = ()) -> Iterator[str]:
+        """Stream the reply; `starts` constrains its first word (e.g. Yes/No) with a grammar."""
         llm = self.llm
+        grammar = None
+        if starts:
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(starts_grammar(starts), verbose=False)
         with self.lock:
             # Same question, same answer: re-evaluate the whole prompt every time. Reusing a
             # cached prefix evaluates the rest in other batch splits, whose float rounding
@@ -103,7 +118,7 @@ class LlamaCppGenerator:
             for part in llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=self._temperature,
                 top_k=1 if self._temperature == 0 else 40, seed=self._seed, stream=True,
-                repeat_penalty=1.1,
+                repeat_penalty=1.1, grammar=grammar,
             ):
                 delta = part["choices"][0].get("delta", {}).get("content")
                 if delta:

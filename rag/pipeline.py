@@ -32,6 +32,7 @@ _ABSTAIN = re.compile(
     r"^\W*i (do not|don'?t) know|^\W*(i )?(cannot|can'?t) (answer|find|determine)|^\W*(it is )?not mentioned",
     re.IGNORECASE,
 )
+_YES_NO = re.compile(r"^\W*(does|did|do|is|was|were|are|has|have|had|can|could|would|will|should)\b", re.I)
 PROMPT_MARGIN = 32  # tokens kept free for the chat template's own markup
 
 
@@ -128,7 +129,9 @@ class Pipeline:
         pieces: list[str] = []
         ttft = None
         t_gen = time.perf_counter()
-        for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens):
+        # A yes/no question gets a reply that opens with Yes or No (a grammar), so it is answered.
+        starts = ("Yes", "No") if _YES_NO.match(query) else ()
+        for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, starts=starts):
             if ttft is None:
                 ttft = time.perf_counter() - t0
             pieces.append(piece)

@@ -71,7 +71,8 @@ class ScriptedGenerator:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, starts=()) -> Iterator[str]:
+        self.starts = tuple(starts)
         with self.lock:
             self.active += 1
             self.max_active = max(self.max_active, self.active)

@@ -51,13 +51,13 @@ class CountingGenerator:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def stream(self, messages, *, max_tokens: int):
+    def stream(self, messages, *, max_tokens: int, starts=()):
         with self._count:
             self.active += 1
             self.calls += 1
             self.max_active = max(self.max_active, self.active)
         try:
-            yield from self.inner.stream(messages, max_tokens=max_tokens)
+            yield from self.inner.stream(messages, max_tokens=max_tokens, starts=starts)
         finally:
             with self._count:
                 self.active -= 1

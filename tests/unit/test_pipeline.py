@@ -94,3 +94,16 @@ def test_settings_validation_and_env():
         Settings.from_env({"RAG_K": "many"})
     s = Settings.from_env({"RAG_K": "7", "RAG_MIN_SCORE": "0.5", "RAG_INDEX_DIR": "/tmp/x"}, k=3)
     assert (s.k, s.min_score, str(s.index_dir)) == (3, 0.5, "/tmp/x")
+
+
+def test_yes_no_questions_ask_the_model_to_open_with_yes_or_no(fake_pipeline):
+    fake_pipeline.answer("Did Sherman lead the US delegation?")
+    assert fake_pipeline.generator.starts == ("Yes", "No")
+    fake_pipeline.answer("Who led the US delegation?")
+    assert fake_pipeline.generator.starts == ()
+
+
+def test_starts_grammar_is_valid_gbnf_text():
+    from rag.generation import starts_grammar
+
+    assert starts_grammar(["Yes", "No"]) == 'root ::= ("Yes" | "No") [^\\n]*'
