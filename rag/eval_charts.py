@@ -47,9 +47,11 @@ def write_charts(result, out: Path) -> dict[str, str]:
     if lat and not mt.retrieval_only:
         fig, ax = plt.subplots(figsize=(6, 4))
         ttft = [p.ttft_s for p in result.predictions if p.ttft_s is not None]
-        ax.hist(lat, bins=30, alpha=0.7, label="answer latency")
+        top = max(lat + ttft)
+        bins = [top * i / 30 for i in range(31)] if top > 0 else 30  # shared bins: comparable bars
+        ax.hist(lat, bins=bins, alpha=0.7, label="answer latency")
         if ttft:
-            ax.hist(ttft, bins=30, alpha=0.7, label="time to first token")
+            ax.hist(ttft, bins=bins, alpha=0.7, label="time to first token")
         for key, style in (("latency_p50", "--"), ("latency_p95", ":")):
             v = getattr(mt.overall, key)
             if v is not None:

@@ -94,7 +94,9 @@ def render_report(result, run: dict, wall_s: float, charts: dict[str, str]) -> s
     sessions = run.get("sessions", [])
     parts = [f"# Evaluation: {Path(result.questions.path).name}", ""]
     parts += [f"- command: `{s.get('command') or '(Python API)'}` ({s.get('started')}, "
-              f"commit {(s.get('commit') or 'unknown')[:12]}, {fmt(s.get('wall_s'), 's')})" for s in sessions]
+              f"commit {(s.get('commit') or 'unknown')[:12]}, {fmt(s.get('wall_s'), 's')}, "
+              f"{s.get('predicted', 0)} predicted{'' if s.get('finished') else ', stopped without finishing'})"
+              for s in sessions]
     parts += [
         f"- questions: {mt.n_scored} scored of {mt.n_questions}"
         + (f", {len(mt.missing)} without a prediction" if mt.missing else "")

@@ -70,6 +70,7 @@ class RunRecord:
                if k not in _NEUTRAL}
         self.config = dict(cfg, questions=str(Path(questions).resolve()), retrieval_only=retrieval_only)
         self.data: dict = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self._ticked = 0.0
         old = self.data.get("config")
         if old is not None:
             diff = [f"{k}={old.get(k)!r} there, {v!r} here" for k, v in self.config.items() if old.get(k) != v]
@@ -89,10 +90,17 @@ class RunRecord:
             self.data["index"] = dataclasses.asdict(stats)
         self._write()
 
-    def finish(self, wall_s: float, answered: int) -> None:
+    def tick(self, wall_s: float, predicted: int, every_s: float = 30.0) -> None:
+        """Record the session's progress now and then, so a killed session still counts its time."""
+        if wall_s - self._ticked >= every_s:
+            self._ticked = wall_s
+            self.data["sessions"][-1].update(wall_s=round(wall_s, 2), predicted=predicted)
+            self._write()
+
+    def finish(self, wall_s: float, predicted: int) -> None:
         self.data["sessions"][-1].update(
             finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), wall_s=round(wall_s, 2),
-            predicted=answered)
+            predicted=predicted)
         self._write()
 
     def _write(self) -> None:

@@ -137,6 +137,8 @@ def evaluate(questions: str | Path | QuestionSet, *, corpus: Sequence[str | Path
             predicted += 1
             if log:
                 log.append(p, score_question(by_id[p.id], p, settings.k, not retrieval_only))
+            if run:
+                run.tick(time.perf_counter() - t0, predicted)
     finally:
         if plain_embedder is not None:
             retriever.embedder = plain_embedder

@@ -242,3 +242,18 @@ def test_the_fixture_question_set_is_usable_for_the_runner():
                         / "fixtures" / "multihop_small" / "questions.jsonl")
     ids = {a.id for a in load_paths([qs.path.replace("questions.jsonl", "corpus.jsonl")]).articles}
     assert all(set(q.evidence_ids) <= ids for q in qs.questions)
+
+
+def test_a_killed_session_still_records_its_time(fake_settings, questions_file, tmp_path):
+    from datetime import datetime, timezone
+
+    from rag.eval_runs import RunRecord
+
+    path = tmp_path / "run" / "run.json"
+    rec = RunRecord(path, fake_settings, str(questions_file), False)
+    rec.start("rag eval q.jsonl", None, datetime.now(timezone.utc))
+    rec.tick(10.0, 1)  # too soon after the start: not written
+    assert "wall_s" not in json.loads(path.read_text())["sessions"][-1]
+    rec.tick(31.0, 3)  # then the process is killed: no finish()
+    session = json.loads(path.read_text())["sessions"][-1]
+    assert session["wall_s"] == 31.0 and session["predicted"] == 3 and "finished" not in session
