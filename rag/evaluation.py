@@ -99,25 +99,28 @@ def evaluate(questions: str | Path | QuestionSet, *, corpus: Sequence[str | Path
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions)
     qset = qset.limit(limit)
     settings = settings or Settings.from_env()
+    if pipeline is not None:
+        settings = pipeline.settings
+    else:
+        index_dir = Path(index) if index else eval_index_dir(corpus) if corpus else settings.index_dir
+        settings = settings.replace(index_dir=index_dir)
+    out = Path(out) if out else None
+    log = PredictionLog(out / PREDICTIONS) if out else None
+    # A run folder with other settings is refused here, before any index is built or model loaded.
+    run = RunRecord(out / RUN_FILE, settings, qset.path, retrieval_only) if out else None
+    done = log.load() if log else {}
     stats = None
     if pipeline is None:
         from .embedding import SentenceTransformerEmbedder
         from .pipeline import Pipeline
 
-        index_dir = Path(index) if index else eval_index_dir(corpus) if corpus else settings.index_dir
-        settings = settings.replace(index_dir=index_dir)
         embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
         if corpus:
-            stats = prepare_index(corpus, index_dir, embedder, settings, _index_progress() if progress else None)
+            stats = prepare_index(corpus, settings.index_dir, embedder, settings,
+                                  _index_progress() if progress else None)
         pipeline = Pipeline.from_settings(settings, embedder=embedder, generator=generator)
-    else:
-        settings = pipeline.settings
     if stats is None:
         stats = _index_stats(pipeline)
-    out = Path(out) if out else None
-    log = PredictionLog(out / PREDICTIONS) if out else None
-    run = RunRecord(out / RUN_FILE, settings, qset.path, retrieval_only) if out else None
-    done = log.load() if log else {}
     wanted = {q.id for q in qset.questions}
     resumed = sum(1 for i in done if i in wanted)
     if run:
