@@ -188,8 +188,10 @@ def update_index(
     rejected: Sequence[Rejection] = (),
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Add new or changed articles (and drop `remove` ids); write a new generation if anything changed."""
-    t0 = time.perf_counter()
+    """Add new or changed articles (and drop `remove` ids); write a new generation if anything changed.
+
+    The report's seconds count from after the embedder is loaded (loading is not indexing).
+    """
     index_dir = Path(index_dir)
     if settings.chunk_tokens + HEADER_TOKEN_ALLOWANCE > embedder.max_tokens:
         raise SettingsError(
@@ -198,6 +200,7 @@ def update_index(
         )
     chunking = {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
                 "splitter": SPLITTER, "header": HEADER}
+    t0 = time.perf_counter()
     with build_lock(index_dir):
         old = None if rebuild or not exists(index_dir) else load_index(index_dir, verify=True)
         if old is not None:
