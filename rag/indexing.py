@@ -286,6 +286,8 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None, b
     if not chunks:
         return np.zeros((0, embedder.dim), np.float32)
     out = []
+    if progress:
+        progress(0, len(chunks))
     for i in range(0, len(chunks), batch):
         out.append(embedder.embed_documents([embedding_text(c) for c in chunks[i : i + batch]]))
         if progress:
