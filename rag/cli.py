@@ -1,4 +1,4 @@
-"""The `rag` command: index | ask | chat | info | eval | ui. A thin layer over the library.
+"""The `rag` command: index | ask | chat | info | eval | ui | doctor. A thin layer over the library.
 
 Every expected failure (RagError) is printed as one line and exits 1; tracebacks mean bugs.
 """
@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_arguments(sp)
         sp.set_defaults(func=lambda a: run(a, _settings(a)))
+
+    sp = sub.add_parser("doctor", help="check that this machine can answer: versions, llama.cpp build, CPU, models, index")
+    sp.add_argument("--recheck", action="store_true", help="run the LLM self-check again instead of using its cached verdict")
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_doctor)
 
     sp = sub.add_parser("ui", help="open the chat page")
     sp.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -240,6 +246,14 @@ def cmd_info(args) -> int:
     print(f"embedder:   {m['embedder']['name']} (dim {m['embedder']['dim']})")
     print(f"llm:        {s.llm}")
     return 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import diagnose
+
+    report = diagnose(_settings(args), recheck=args.recheck)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
+    return 0 if report.ready else 1
 
 
 def cmd_ui(args) -> int:

@@ -61,15 +61,51 @@ def resolve_llm(choice: str) -> Path:
 
 
 
+def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_buffers: bool = True):
+    """A `llama_cpp.Llama` for `path`; `extra_buffers=False` keeps every weight in plain CPU
+    memory (no repacked or AMX buffer types).
+
+    llama.cpp's extra buffer types hold weights repacked for the CPU's matrix kernels; on some
+    CPUs (AMX) those kernels crash (see `rag.llm_check`). `Llama()` builds its model parameters
+    from `llama_model_default_params()` inside its constructor and offers no switch for this
+    one, so the defaults are wrapped for the duration of the call.
+    """
+    import llama_cpp
+    from llama_cpp import Llama
+
+    kwargs = dict(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                  seed=seed, verbose=False)
+    if extra_buffers:
+        return Llama(**kwargs)
+    low = llama_cpp.llama_cpp
+    with _PARAMS_LOCK:
+        original = low.llama_model_default_params
+
+        def plain_params():
+            params = original()
+            params.use_extra_bufts = False
+            return params
+
+        low.llama_model_default_params = plain_params
+        try:
+            return Llama(**kwargs)
+        finally:
+            low.llama_model_default_params = original
+
+
+_PARAMS_LOCK = threading.Lock()
+
+
 class LlamaCppGenerator:
     def __init__(self, choice: str = DEFAULT, *, n_ctx: int = 4096, n_threads: int = 2,
-                 temperature: float = 0.0, seed: int = 0):
+                 temperature: float = 0.0, seed: int = 0, extra_buffers: str = "auto"):
         self.path = resolve_llm(choice)
         self.name = self.path.name
         self.n_ctx = n_ctx
         self._n_threads = n_threads
         self._temperature = temperature
         self._seed = seed
+        self._extra_buffers = extra_buffers  # "auto" (self-checked), "on" or "off"
         self._llm = None
         self.lock = threading.Lock()  # held while the model runs; exposed for tests
         self._load_lock = threading.Lock()
@@ -79,13 +115,14 @@ class LlamaCppGenerator:
         if self._llm is None:
             with self._load_lock:
                 if self._llm is None:
-                    from llama_cpp import Llama
+                    from .llm_check import extra_buffers_for
 
+                    # A native crash would kill this process with no message: the first load
+                    # of a model on a machine runs in a child process first (cached verdict).
+                    extra = extra_buffers_for(self.path, self._extra_buffers, n_threads=self._n_threads)
                     try:
-                        self._llm = Llama(
-                            model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self._n_threads,
-                            n_threads_batch=self._n_threads, seed=self._seed, verbose=False,
-                        )
+                        self._llm = load_llama(self.path, n_ctx=self.n_ctx, n_threads=self._n_threads,
+                                               seed=self._seed, extra_buffers=extra)
                     except Exception as e:
                         raise ModelError(f"cannot load LLM {self.path}: {e}") from e
         return self._llm

@@ -82,7 +82,7 @@ class Pipeline:
         embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
         generator = generator or LlamaCppGenerator(
             settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-            temperature=settings.temperature, seed=settings.seed,
+            temperature=settings.temperature, seed=settings.seed, extra_buffers=settings.llm_extra_buffers,
         )
         ensure_default_index(settings, embedder)
         index = indexing.load_index(settings.index_dir, embedder.name)
@@ -213,13 +213,15 @@ def get_pipeline(index: str | Path | None = None, settings: Settings | None = No
         pipe = _pipelines.get(key)
         if pipe is None:
             ekey = ("embedder", settings.embedder)
-            gkey = ("llm", settings.llm, settings.n_ctx, settings.n_threads, settings.temperature, settings.seed)
+            gkey = ("llm", settings.llm, settings.n_ctx, settings.n_threads, settings.temperature, settings.seed,
+                    settings.llm_extra_buffers)
             if ekey not in _models:
                 _models[ekey] = SentenceTransformerEmbedder(settings.embedder)
             if gkey not in _models:
                 _models[gkey] = LlamaCppGenerator(
                     settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                     temperature=settings.temperature, seed=settings.seed,
+                    extra_buffers=settings.llm_extra_buffers,
                 )
             pipe = Pipeline.from_settings(settings, embedder=_models[ekey], generator=_models[gkey])
             _pipelines[key] = pipe

@@ -32,6 +32,9 @@ class Settings:
     chunk_overlap: int = 32  # tokens of trailing sentences repeated in the next chunk
     n_ctx: int = 4096
     n_threads: int = max(1, os.cpu_count() or 1)
+    # llama.cpp's extra (repacked / AMX) weight buffers: "auto" runs a one-time self-check in a
+    # child process and turns them off if the model crashes with them; "on" / "off" force it.
+    llm_extra_buffers: str = "auto"
     max_answer_tokens: int = 160
     temperature: float = 0.0
     seed: int = 0
@@ -58,6 +61,8 @@ class Settings:
             )
         if not 256 <= self.n_ctx <= 131072:
             problems.append(f"n_ctx={self.n_ctx} must be between 256 and 131072")
+        if self.llm_extra_buffers not in ("auto", "on", "off"):
+            problems.append(f"llm_extra_buffers={self.llm_extra_buffers!r} must be 'auto', 'on' or 'off'")
         if self.n_threads < 1:
             problems.append(f"n_threads={self.n_threads} must be at least 1")
         if not 1 <= self.max_answer_tokens <= self.n_ctx // 2:

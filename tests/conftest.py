@@ -55,7 +55,8 @@ def real_generator():
     from rag.settings import Settings
 
     s = Settings()
-    gen = LlamaCppGenerator(s.llm, n_ctx=s.n_ctx, n_threads=s.n_threads, temperature=0.0, seed=0)
+    gen = LlamaCppGenerator(s.llm, n_ctx=s.n_ctx, n_threads=s.n_threads, temperature=0.0, seed=0,
+                            extra_buffers=s.llm_extra_buffers)
     gen.llm
     return gen
 
