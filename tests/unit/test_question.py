@@ -1,0 +1,102 @@
+import pytest
+
+from rag.question import analyse, find_dates, match_outlets, question_kind
+
+OUTLETS = ["TechCrunch", "The Verge", "Cnbc | World Business News Leader", "The Independent - Sports",
+           "The Independent - Life and Style", "The New York Times", "The Roar | Sports Writers Blog",
+           "CBSSports.com", "BBC News - Technology"]
+
+
+@pytest.mark.parametrize("q, kind, atype", [
+    ("Who led the US delegation?", "wh", "person"),
+    ("Which company, according to TechCrunch, bought the startup?", "wh", "organisation"),
+    ("Considering the reports, which city hosted the summit?", "wh", "place"),
+    ("How much did the bridge cost?", "wh", "amount"),
+    ("When did the strike end?", "wh", "date"),
+    ("Did the harbour crews strike?", "yes_no", "yes_no"),
+    ("After TechCrunch reported the deal, did The Verge cover it?", "yes_no", "yes_no"),
+    ("Tell me about the strike.", "other", "other"),
+])
+def test_kind_and_answer_type(q, kind, atype):
+    assert question_kind(q) == (kind, atype)
+
+
+@pytest.mark.parametrize("q, names", [
+    ("Does the TechCrunch article say X, while The Verge report says Y?", ("TechCrunch", "The Verge")),
+    ("What did a Bloomberg piece and a report by Reuters say?", ("Bloomberg", "Reuters")),
+    ("Which company, according to articles from TechCrunch and The Age, paid billions?", ("TechCrunch", "The Age")),
+    ("Does 'The Roar | Sports Writers Blog' article praise the coach?", ("The Roar | Sports Writers Blog",)),
+    ("Is the story in an article by The Guardian and another by Forbes true?", ("The Guardian", "Forbes")),
+    ("Did The Independent - Life and Style's report mention it?", ("The Independent - Life and Style",)),
+])
+def test_publications_named_in_general_ways(q, names):
+    assert analyse(q).publications == names
+
+
+def test_according_to_a_person_only_narrows_never_names_a_publication():
+    a = analyse("Which company, according to Eddy Cue, had no alternative?")
+    assert a.publications == () and a.sources == ("Eddy Cue",)
+
+
+@pytest.mark.parametrize("name, want", [
+    ("CNBC", ["Cnbc | World Business News Leader"]),
+    ("the Independent", ["The Independent - Sports", "The Independent - Life and Style"]),
+    ("New York Times", ["The New York Times"]),
+    ("NYT", ["The New York Times"]),
+    ("CBSSports", ["CBSSports.com"]),
+    ("The Roar", ["The Roar | Sports Writers Blog"]),
+    ("BBC News", ["BBC News - Technology"]),
+    ("The Times", []),
+    ("Bloomberg", []),
+])
+def test_outlets_match_fuzzily(name, want):
+    assert match_outlets(name, OUTLETS) == want
+
+
+def test_dates_exact_and_bounds():
+    exact, bounds = find_dates("Between the report published on October 2, 2023, and the one on 2023-10-07, "
+                               "and what came after November 1, 2023 or before December 3rd, 2023?")
+    assert [d for d, _ in exact] == ["2023-10-02", "2023-10-07"]
+    assert [d for d, _ in bounds] == ["2023-11-01", "2023-12-03"]
+
+
+def test_entities_are_specific_names_not_openers_or_outlets():
+    a = analyse("Considering the information from a BBC article on Shubha Satheesh, which university did she attend "
+                "in October?")
+    assert a.entities == ("Shubha Satheesh",)
+
+
+def test_claims_split_one_per_publication():
+    a = analyse("Does the TechCrunch article suggest that Google paid billions, while the 'Fortune' article "
+                "implies that Sam Altman left?")
+    assert [c.publications for c in a.claims] == [("TechCrunch",), ("Fortune",)]
+    assert a.claims[0].text.endswith("paid billions") and a.claims[1].text.startswith("while")
+
+
+def test_claims_split_by_dates_share_the_one_publication():
+    a = analyse("After TechCrunch reported on October 31, 2023, about Google's deals, and again on December 15, "
+                "2023, about a lawsuit, was there inconsistency in its portrayal?")
+    assert [c.dates for c in a.claims] == [("2023-10-31",), ("2023-12-15",)]
+    assert all(c.publications == ("TechCrunch",) for c in a.claims)
+    assert a.agreement == "different"
+
+
+@pytest.mark.parametrize("q, order", [
+    ("Did Mashable report the sale before Fortune mentioned the credit?", "before"),
+    ("Was the TechCrunch article published after the Verge report?", "after"),
+    ("After The Verge reported the deal, did TechCrunch report a suit?", "before"),
+    ("Does the TechCrunch article say X, while The Verge article says Y before the game?", None),
+])
+def test_order_in_time(q, order):
+    assert analyse(q).order == order
+
+
+@pytest.mark.parametrize("q, agreement, options", [
+    ("Was there consistency between the TechCrunch report and The Verge report?", "same", ()),
+    ("Was there no change between the two TechCrunch reports?", "same", ()),
+    ("Has the portrayal in TechCrunch articles changed?", "different", ()),
+    ("Did the Fortune report indicate a consistent or inconsistent portrayal?", "choice", ("consistent", "inconsistent")),
+])
+def test_agreement_questions(q, agreement, options):
+    a = analyse(q)
+    assert (a.agreement, a.options) == (agreement, options)
