@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -14,13 +15,17 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import indexing
+from .answering import answer_claims, lead_with_entity
 from .chunking import chunk_header
 from .citations import cite
+from .coverage import Coverage, Decline
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .evidence import focus
-from .errors import QuestionError
+from .errors import QuestionError, SettingsError
 from .generation import Generator, LlamaCppGenerator
+from .grounding import ground_sentence
 from .prompts import render, strip_special_tokens
+from .question import analyse
 from .retrieval import Retriever
 from .settings import Settings
 from .types import Answer, Hit, Timings
@@ -34,6 +39,20 @@ _ABSTAIN = re.compile(
 )
 _YES_NO = re.compile(r"^\W*(does|did|do|is|was|were|are|has|have|had|can|could|would|will|should)\b", re.I)
 PROMPT_MARGIN = 32  # tokens kept free for the chat template's own markup
+# The answering checks, each switchable for ablations (RAG_CHECKS="declines,grounding"; "" = none,
+# the model answers everything as it did before them).
+CHECKS = ("declines", "claims", "entities", "grounding")
+
+
+def checks_from_env() -> frozenset[str]:
+    raw = os.environ.get("RAG_CHECKS")
+    if raw is None:
+        return frozenset(CHECKS)
+    chosen = frozenset(c.strip() for c in raw.split(",") if c.strip())
+    unknown = chosen - set(CHECKS)
+    if unknown:
+        raise SettingsError(f"RAG_CHECKS names unknown check(s) {', '.join(sorted(unknown))}: use {', '.join(CHECKS)}")
+    return chosen
 
 
 def is_abstention(text: str, question: str, passages: Sequence[str]) -> bool:
@@ -63,8 +82,10 @@ def check_question(question: object, max_chars: int) -> str:
 
 
 class Pipeline:
-    def __init__(self, embedder: Embedder, index: indexing.Index, generator: Generator, settings: Settings):
+    def __init__(self, embedder: Embedder, index: indexing.Index, generator: Generator, settings: Settings,
+                 checks: frozenset[str] | None = None):
         self.embedder = embedder
+        self.checks = checks_from_env() if checks is None else frozenset(checks)
         self.index = index
         self.generator = generator
         self.settings = settings
@@ -119,36 +140,102 @@ class Pipeline:
         qvec = self.embedder.embed_query(strip_special_tokens(query))
         hits = self.retriever.search_vector(qvec, k or self.settings.k, strip_special_tokens(query))
         t_ret = time.perf_counter() - t0
-        if not hits or max(h.score for h in hits) < self.settings.min_score:
-            yield ABSTAIN_TEXT
-            yield Answer(question, ABSTAIN_TEXT, (), tuple(hits), True,
-                         Timings(retrieval_s=t_ret, total_s=time.perf_counter() - t0), query)
+        analysis = analyse(strip_special_tokens(query))
+        # What the index cannot hold is declined before anything is generated, and says why.
+        decline = self.coverage().check(analysis) if "declines" in self.checks else None
+        if decline is None and (not hits or max(h.score for h in hits) < self.settings.min_score):
+            decline = Decline("no_evidence", ABSTAIN_TEXT)
+        if decline is not None:
+            yield decline.text
+            yield Answer(question, decline.text, (), tuple(hits), True,
+                         Timings(retrieval_s=t_ret, total_s=time.perf_counter() - t0), query,
+                         reason=decline.reason)
             return
+        if "claims" in self.checks and analysis.kind == "yes_no" and analysis.claims:
+            # Settled by rules from the articles: what is streamed is the final text.
+            final = answer_claims(self, question, query, analysis, hits, t0, t_ret)
+            yield final.text
+            yield final
+            return
+        # The entity asked for, found in the passages, leads the reply unless the model names it.
+        lead = lead_with_entity(analysis, hits) if "entities" in self.checks else None
         texts = focus(qvec, hits, self.embedder, self.settings.evidence_sentences)
         messages, used = self.build_messages(query, hits, texts)
         pieces: list[str] = []
+        shown: list[str] = []  # sentences streamed: each passed the grounding check
+        buf, held = "", False
         ttft = None
         t_gen = time.perf_counter()
-        # A yes/no question gets a reply that opens with Yes or No (a grammar), so it is answered.
+
+        def show(sentence: str) -> str | None:
+            g = self._ground(sentence, hits)
+            if g is None:
+                return None
+            if lead and not shown and lead.name.lower() not in g.lower():
+                g = f"{lead.text} {g}"
+            shown.append(g)
+            return g if len(shown) == 1 else " " + g
+
         starts = ("Yes", "No") if _YES_NO.match(query) else ()
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, starts=starts):
             if ttft is None:
                 ttft = time.perf_counter() - t0
             pieces.append(piece)
-            yield piece
+            buf += piece
+            # Stream whole sentences once checked; a reply that opens by declining is held back
+            # (it may end as a decline, which must not follow streamed claims).
+            while not held and (m := re.search(r"[.!?](?:\s*\[\d+(?:,\s*\d+)*\])?[.!?]?\s+", buf)):
+                sentence, buf = buf[: m.end()].strip(), buf[m.end():]
+                if not shown and _ABSTAIN.search(sentence):
+                    held, buf = True, sentence + " " + buf
+                    break
+                if (g := show(sentence)) is not None:
+                    yield g
         gen_s = time.perf_counter() - t_gen
         raw = "".join(pieces).strip()
-        abstained = not raw or is_abstention(raw, query, [h.chunk.text for h in used])
-        if abstained:
-            text, citations = ABSTAIN_TEXT, ()
+        held = held or (not shown and bool(_ABSTAIN.search(buf)))
+        if held:
+            declined = not raw or is_abstention(raw, query, [h.chunk.text for h in used])
+            for s_ in ([] if declined else re.split(r"(?<=[.!?])\s+", buf.strip())):
+                show(s_)
+        elif buf.strip() and (g := show(buf.strip())) is not None:
+            yield g
+        if not shown and lead:  # the model declined or wrote nothing checkable: the entity stands
+            shown.append(f"{lead.text} {lead.quote}".strip())
+            held = True
+        if not shown:
+            text, citations, reason = ABSTAIN_TEXT, (), "no_evidence"
+            yield text
         else:
-            text, citations = cite(raw, used)
+            text, citations = cite(" ".join(shown), list(hits))
+            reason = None
+            if held:
+                yield text
         timings = Timings(
             retrieval_s=t_ret, ttft_s=ttft, generation_s=gen_s, total_s=time.perf_counter() - t0,
             prompt_tokens=self._prompt_tokens(messages), tokens=len(pieces),
             tokens_per_s=len(pieces) / gen_s if gen_s > 0 else 0.0,
         )
-        yield Answer(question, text, citations, tuple(hits), abstained, timings, query)
+        yield Answer(question, text, citations, tuple(hits), reason is not None, timings, query, reason=reason)
+
+    def _ground(self, sentence: str, hits: Sequence[Hit]) -> str | None:
+        return ground_sentence(sentence, hits) if "grounding" in self.checks else sentence
+
+    # ------------------------------------------------------------------ what the index holds
+
+    def coverage(self) -> Coverage:
+        """The index's outlets, dates and text (for declines), built once per generation."""
+        if getattr(self, "_coverage", (None,))[0] != self.index.generation:
+            self._coverage = (self.index.generation, Coverage.of(self.index.chunks))
+            texts: dict[str, list[str]] = {}
+            for c in self.index.chunks:
+                texts.setdefault(c.article_id, []).append(c.text)
+            self._articles = {a: " ".join(t) for a, t in texts.items()}
+        return self._coverage[1]
+
+    def article_text(self, article_id: str) -> str:
+        self.coverage()
+        return self._articles.get(article_id, "")
 
     # ------------------------------------------------------------------ prompting
 

@@ -15,13 +15,14 @@ is the final order.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import numpy as np
 
 from .chunking import embedding_text
 from .embedding import Embedder
 from .indexing import Index
-from .types import Hit
+from .types import Chunk, Hit
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 DEPTH = 2000  # dense rows considered for fusion
@@ -40,12 +41,17 @@ class Retriever:
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_vector(self.embedder.embed_query(query), k, query)
 
-    def search_vector(self, vec, k: int, query: str = "") -> list[Hit]:
-        rows = self.index.store.search(vec, min(len(self.index.store), max(DEPTH, self.candidates)))
+    def search_vector(self, vec, k: int, query: str = "", where: Callable[[Chunk], bool] | None = None) -> list[Hit]:
+        """`where` keeps only the chunks it accepts (a claim's outlet or date): the whole index is
+        then ranked, so a narrow filter still finds its best chunks."""
+        depth = len(self.index.store) if where else min(len(self.index.store), max(DEPTH, self.candidates))
+        rows = self.index.store.search(vec, depth)
         dense = {r: s for r, s in rows}
         order = [r for r, _ in rows]
         if self.mode == "hybrid" and query:
             order = fuse(order, self._keyword_order(query, len(order)))
+        if where:
+            order = [r for r in order if where(self.index.chunks[r])]
         sources = named_sources(query, self.index.manifest.get("sources", [])) if query else []
         dates = named_dates(query) if query else []
         chosen = select(order, self.index, k, self.max_per_article, sources, dates)

@@ -72,6 +72,27 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class ClaimVerdict:
+    claim: str
+    verdict: str  # "supported" | "contradicted" | "not_found"
+    publication: str | None = None  # outlet of the article the claim was checked against
+    article_id: str | None = None
+    title: str = ""
+    published_at: str | None = None
+    sentence: str = ""  # the article's sentence closest to the claim
+    similarity: float = 0.0
+    coverage: float = 0.0
+    hit: Hit | None = None  # the passage holding `sentence` (cited in the answer)
+    citation: int | None = None  # its [n] in the answer
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim, "verdict": self.verdict, "publication": self.publication,
+                "article_id": self.article_id, "title": self.title, "published_at": self.published_at,
+                "sentence": self.sentence, "similarity": round(self.similarity, 4),
+                "coverage": round(self.coverage, 4), "citation": self.citation}
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -80,6 +101,10 @@ class Answer:
     abstained: bool
     timings: Timings = field(default_factory=Timings)
     search_query: str = ""  # what was actually searched for (differs for rewritten follow-ups)
+    # Why it declined, machine-readable ("unknown_publication", "no_article_on_date",
+    # "unknown_entity", "no_evidence", "claims_not_supported"); None when it answered.
+    reason: str | None = None
+    claims: tuple[ClaimVerdict, ...] = ()  # yes/no questions: each claim's verdict
 
     def to_dict(self) -> dict:
         return {
@@ -87,6 +112,8 @@ class Answer:
             "search_query": self.search_query or self.question,
             "text": self.text,
             "abstained": self.abstained,
+            "reason": self.reason,
+            "claims": [c.to_dict() for c in self.claims],
             "citations": [asdict(c) for c in self.citations],
             "hits": [
                 {

@@ -65,7 +65,8 @@ def pipe(fake_settings):
     s = fake_settings.replace(k=2, candidates=10, min_score=0.0)
     emb = HashEmbedder()
     update_index(s.index_dir, ARTICLES, emb, s)
-    return Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(reply_by_question), s)
+    # The model answers everything (no rule-decided answers): the scripted replies are what is scored.
+    return Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(reply_by_question), s, checks=())
 
 
 def read_predictions(out):

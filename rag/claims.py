@@ -1,0 +1,150 @@
+"""Yes/no questions settled claim by claim from the articles each claim names.
+
+A 135M model judges yes/no questions at chance even with the right evidence, so the verdict is
+measured instead: for each claim, the article(s) of the publication and date it names are
+searched, the sentence most similar to the claim is found, and the claim counts as supported
+when that sentence is close enough (embedding cosine) and the article holds enough of the claim's
+content words and names. "Yes" only when every claim is supported. Order in time is read from
+the publication dates of the articles found; agreement from what the two found sentences say.
+
+The thresholds are fitted on a development set (see docs/evaluation.md); everything else is
+general.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .chunking import split_sentences
+from .citations import content_words
+from .question import Claim, QuestionAnalysis, match_outlets, normalise_outlet
+from .types import Chunk, ClaimVerdict, Hit
+
+SUPPORT_SIM = 0.50  # cosine of claim to its best sentence at or above which a claim can be supported
+SUPPORT_COVERAGE = 0.60  # share of the claim's content words the article must hold
+AGREE_SIM = 0.0  # cosine between the two claims' sentences below which reports are taken to differ
+# Words that frame a claim ("does the article suggest that ...") rather than state it.
+_FRAME = frozenset(
+    "article articles report reports reported reporting piece story coverage suggest suggests suggested "
+    "imply implies implied indicate indicates indicated claim claims claimed discuss discusses discussed "
+    "discussing mention mentions mentioned attribute attributes attributed credit credits credited focus "
+    "focuses focused describe describes described state states stated highlight highlights highlighted "
+    "while whereas both another other same one two published news source sources portrayal reporting "
+    "does did do is was were are has have had say says said".split()
+)
+
+Search = Callable[[str, Callable[[Chunk], bool] | None, int], list[Hit]]
+Embed = Callable[[Sequence[str]], np.ndarray]  # normalised rows
+
+
+def claim_filter(claim: Claim, outlets: Sequence[str]) -> Callable[[Chunk], bool] | None:
+    """Chunks of the outlets and publication days the claim names (None: no restriction)."""
+    allowed = {o for p in claim.publications for o in match_outlets(p, outlets)}
+    days = set(claim.dates)
+    if not allowed and not days:
+        return None
+    return lambda c: (not allowed or c.source in allowed) and (not days or (c.published_at or "")[:10] in days)
+
+
+def core(text: str, publications: Sequence[str] = ()) -> str:
+    """The claim without its frame: no publication names, no leading "does the article suggest that"."""
+    for p in publications:
+        text = re.sub(re.escape(p), " ", text, flags=re.I)
+    text = re.sub(r"^\W*(?:and|while|whereas|but|compared (?:to|with)|unlike|with|as)\b", " ", text, flags=re.I)
+    text = re.sub(r"^\W*(?:does|did|do|is|was|were|are|has|have|had)\b", " ", text, flags=re.I)
+    text = re.sub(r"^.{0,60}?\b(?:article|report|piece|story)s?\b(?:\s+(?:from|by|in)\s+\S+)?", " ", text, flags=re.I)
+    words = text.replace("'", " ").split()
+    if words and words[0].lower() in _FRAME:  # "suggest that ...", "says ..."
+        words = words[1:]
+    if words and words[0].lower() == "that":
+        words = words[1:]
+    return " ".join(words)
+
+
+def claim_words(text: str) -> set[str]:
+    return {w for w in content_words(text) if w not in _FRAME}
+
+
+def check_claim(claim: Claim, search: Search, embed: Embed, outlets: Sequence[str],
+                article_text: Callable[[str], str]) -> ClaimVerdict:
+    """Judge one claim against the articles it names."""
+    text = core(claim.text, claim.publications) or claim.text
+    hits = search(text, claim_filter(claim, outlets), 2)
+    if not hits:
+        return ClaimVerdict(claim.text, "not_found")
+    sents, owners = [], []
+    for h in hits:
+        for s, e in split_sentences(h.chunk.text):
+            sents.append(h.chunk.text[s:e])
+            owners.append(h)
+    if not sents:
+        return ClaimVerdict(claim.text, "not_found")
+    vecs = embed([text] + sents)
+    sims = vecs[1:] @ vecs[0]
+    best = int(np.argmax(sims))
+    hit = owners[best]
+    words = claim_words(text)
+    held = claim_words(article_text(hit.chunk.article_id))
+    cov = len(words & held) / len(words) if words else 0.0
+    sim = float(sims[best])
+    verdict = "supported" if sim >= SUPPORT_SIM and cov >= SUPPORT_COVERAGE else "not_found"
+    return ClaimVerdict(claim.text, verdict, hit.chunk.source, hit.chunk.article_id, hit.chunk.title,
+                        hit.chunk.published_at, sents[best], sim, cov, hit)
+
+
+@dataclass(frozen=True)
+class Decision:
+    yes: bool | None  # None: the question's own options are the answer (`word`)
+    word: str  # "Yes", "No", or one of the question's options ("Consistent")
+    why: str  # one sentence on how it was decided (dates, agreement), without citations
+
+
+def decide(q: QuestionAnalysis, verdicts: Sequence[ClaimVerdict], embed: Embed | None = None) -> Decision:
+    """The answer from the claims: order questions by dates, agreement questions by what the
+    found sentences say, otherwise "Yes" only when every claim is supported."""
+    all_supported = bool(verdicts) and all(v.verdict == "supported" for v in verdicts)
+    if q.order and len(verdicts) >= 2:
+        a, b = verdicts[0], verdicts[1]
+        if not (a.published_at and b.published_at):
+            return Decision(False, "No", "the articles' dates could not be compared")
+        first_earlier = a.published_at < b.published_at
+        holds = first_earlier if q.order == "before" else b.published_at < a.published_at
+        rel = "before" if first_earlier else ("after" if b.published_at < a.published_at else "on the same day as")
+        why = f"{a.publication or 'the first article'} ({a.published_at[:10]}) was published {rel} " \
+              f"{b.publication or 'the second'} ({b.published_at[:10]})"
+        return Decision(holds and all_supported, "Yes" if holds and all_supported else "No", why)
+    if q.agreement and len(verdicts) >= 2:
+        agree = all_supported and _agree(verdicts, embed)
+        if q.agreement == "choice":
+            same_word, diff_word = _options(q.options)
+            word = (same_word if agree else diff_word).capitalize()
+            return Decision(None, word, "the reports " + ("agree" if agree else "differ") + " on the point")
+        yes = agree if q.agreement == "same" else not agree
+        return Decision(yes, "Yes" if yes else "No", "the reports " + ("agree" if agree else "differ"))
+    return Decision(all_supported, "Yes" if all_supported else "No",
+                    "every claim is supported" if all_supported else "not every claim is supported")
+
+
+def _agree(verdicts: Sequence[ClaimVerdict], embed: Embed | None) -> bool:
+    if embed is None or AGREE_SIM <= 0:
+        return True
+    vecs = embed([v.sentence for v in verdicts[:2]])
+    return float(vecs[0] @ vecs[1]) >= AGREE_SIM
+
+
+def _options(options: Sequence[str]) -> tuple[str, str]:
+    from .question import _SAME
+
+    a, b = options[0], options[1]
+    return (a, b) if re.fullmatch(_SAME, a, re.I) else (b, a)
+
+
+def outlet_label(v: ClaimVerdict) -> str:
+    return v.publication or "the articles"
+
+
+def same_outlet(a: str, b: str) -> bool:
+    return normalise_outlet(a) == normalise_outlet(b)

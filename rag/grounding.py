@@ -1,0 +1,69 @@
+"""Grounding check: the names and numbers of an answer sentence must occur in a passage it cites.
+
+A small model misreads numbers ("$19,000" for "$19 million"), gives a quote to the wrong person,
+and cites the photo caption. Each sentence of an answer is checked: when its cited passage holds
+every name and number in it, it stays; when another retrieved passage does, the citation is moved
+there; otherwise the sentence is dropped.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .citations import markers
+from .types import Hit
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CAP = re.compile(r"\b[A-Z][\w'’-]*[\w]")
+# Capitalised words that are not names (sentence openers, verdicts, pronouns, months are names).
+_COMMON = frozenset(
+    "the a an yes no it its this that these those he she they his her their there here in on at by for "
+    "of to and but or according as after before while when which who what however also both".split()
+)
+
+
+def facts(sentence: str) -> tuple[set[str], set[str]]:
+    """(names, numbers) of a sentence: capitalised words (not a sentence's common opener) and
+    numbers without thousands separators."""
+    plain = _MARKER.sub(" ", sentence)
+    names = {re.sub(r"['’]s?$", "", m.group(0).lower()) for m in _CAP.finditer(plain)}
+    names = {n for n in names if n and n not in _COMMON}
+    numbers = {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(plain)}
+    return names, numbers
+
+
+def holds(passage: str, names: set[str], numbers: set[str]) -> bool:
+    text = passage.lower()
+    flat = re.sub(r"(?<=\d),(?=\d)", "", text)
+    words = set(re.findall(r"[\w'’-]+", text))
+    return all(n in words or n in text for n in names) and all(
+        re.search(rf"(?<![\d.]){re.escape(x)}(?![\d])", flat) for x in numbers)
+
+
+def split_answer(text: str) -> list[str]:
+    """Sentences of an answer; a trailing [n] stays with its sentence."""
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'“])", text.strip()) if s]
+
+
+def ground_sentence(sentence: str, hits: Sequence[Hit]) -> str | None:
+    """The sentence with a citation that holds its names and numbers, or None to drop it."""
+    names, numbers = facts(sentence)
+    if not names and not numbers:
+        return sentence
+    valid = [n for n in markers(sentence) if 1 <= n <= len(hits)]
+    if valid and any(holds(hits[n - 1].chunk.text, names, numbers) for n in valid):
+        return sentence
+    # No marker, or the cited passage lacks them: another passage that holds them takes the citation.
+    for i, h in enumerate(hits, start=1):
+        if holds(h.chunk.text, names, numbers):
+            bare = _MARKER.sub("", sentence).rstrip()
+            end = bare[-1] if bare and bare[-1] in ".!?" else ""
+            return f"{bare[:-1] if end else bare} [{i}]{end}"
+    return None
+
+
+def ground(text: str, hits: Sequence[Hit]) -> str:
+    """Keep the sentences whose names and numbers a cited passage holds ("" when none is)."""
+    kept = [g for s in split_answer(text) if (g := ground_sentence(s, hits)) is not None]
+    return " ".join(kept)

@@ -1,0 +1,87 @@
+"""Yes/no questions settled claim by claim, on the fake embedder (bag of hashed words)."""
+import pytest
+
+from rag.claims import claim_filter, core, decide
+from rag.indexing import load_index, update_index
+from rag.pipeline import Pipeline
+from rag.question import Claim, analyse
+from rag.types import Answer, Article, ClaimVerdict
+
+from ..fakes import HashEmbedder, ScriptedGenerator
+
+ARTICLES = [
+    Article(id="orchard", title="Orchard apples harvest", source="Farm News", published_at="2023-10-01",
+            text="The orchard apples harvest began early. Farmer Ada Lovell picked red apples in the orchard."),
+    Article(id="harbour", title="Harbour ferry strike", source="Coast Daily", published_at="2023-10-02",
+            text="The harbour ferry crews went on strike. Ferry captain Bruno Keel said the strike would last two days."),
+    Article(id="comet", title="Comet seen over valley", source="Sky Weekly", published_at="2023-10-03",
+            text="A bright comet was seen over the valley. Astronomer Cleo Marsh photographed the comet at midnight."),
+]
+
+
+@pytest.fixture
+def pipe(fake_settings):
+    s = fake_settings.replace(k=2, candidates=10, min_score=0.0)
+    emb = HashEmbedder()
+    update_index(s.index_dir, ARTICLES, emb, s)
+    return Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator("Model text [1]."), s)
+
+
+def parts_and_answer(pipe, q):
+    parts = list(pipe.stream(q))
+    return "".join(parts[:-1]), parts[-1]
+
+
+def test_every_claim_supported_is_yes_with_each_verdict_cited(pipe):
+    shown, a = parts_and_answer(pipe, "Does the Coast Daily article say the harbour ferry crews went on strike, "
+                                      "while the Sky Weekly article says a bright comet was seen over the valley?")
+    assert isinstance(a, Answer) and shown == a.text  # what streamed is the final answer
+    assert a.text.startswith("Yes. Coast Daily [1]: supported; Sky Weekly [2]: supported")
+    assert [c.verdict for c in a.claims] == ["supported", "supported"]
+    assert [c.article_id for c in a.claims] == ["harbour", "comet"]
+    assert [c.article_id for c in a.citations] == ["harbour", "comet"] and pipe.generator.prompts == []
+    assert a.to_dict()["claims"][0]["citation"] == 1 and a.to_dict()["reason"] is None
+
+
+def test_a_claim_the_named_outlet_does_not_hold_is_no(pipe):
+    _, a = parts_and_answer(pipe, "Does the Coast Daily article say a bright comet was seen over the valley, "
+                                  "while the Sky Weekly article says Cleo Marsh photographed the comet at midnight?")
+    assert a.text.startswith("No. Coast Daily [1]: not found; Sky Weekly [2]: supported")
+
+
+def test_order_in_time_is_read_from_the_publication_dates(pipe):
+    _, a = parts_and_answer(pipe, "Did the Farm News report say the orchard apples harvest began early before the "
+                                  "Sky Weekly report said a bright comet was seen over the valley?")
+    assert a.text.startswith("Yes.") and "2023-10-01" in a.text and "before" in a.text
+    _, b = parts_and_answer(pipe, "Did the Sky Weekly report say a bright comet was seen over the valley before "
+                                  "the Farm News report said the orchard apples harvest began early?")
+    assert b.text.startswith("No.") and "after" in b.text
+
+
+def test_a_declined_question_streams_its_reason_and_keeps_the_closest_passages(pipe):
+    shown, a = parts_and_answer(pipe, "Did the Bloomberg article say the ferry crews went on strike?")
+    assert a.abstained and a.reason == "unknown_publication" and shown == a.text
+    assert a.text == "The index has no articles from Bloomberg." and a.hits
+
+
+def test_claim_filter_and_core():
+    f = claim_filter(Claim("x", ("Coast Daily",), ("2023-10-02",)), ["Coast Daily", "Sky Weekly"])
+    assert f(ARTICLE_CHUNK("Coast Daily", "2023-10-02T08:00:00")) and not f(ARTICLE_CHUNK("Sky Weekly", "2023-10-02"))
+    assert claim_filter(Claim("x"), ["Coast Daily"]) is None
+    assert core("Does the 'Coast Daily' article suggest that crews went on strike", ["Coast Daily"]) == \
+        "crews went on strike"
+
+
+def ARTICLE_CHUNK(source, date):
+    from rag.types import Chunk
+
+    return Chunk(id="c", article_id="a", position=0, text="t", start=0, end=1, source=source, published_at=date)
+
+
+def test_agreement_questions_answer_with_the_question_own_words():
+    q = analyse("Did the Coast Daily report show a consistent or inconsistent portrayal compared to the Sky Weekly report?")
+    v = [ClaimVerdict("a", "supported", "Coast Daily"), ClaimVerdict("b", "supported", "Sky Weekly")]
+    assert decide(q, v).word == "Consistent"
+    assert decide(q, [v[0], ClaimVerdict("b", "not_found")]).word == "Inconsistent"
+    q2 = analyse("Has the portrayal changed between the Coast Daily report and the Sky Weekly report?")
+    assert decide(q2, v).word == "No" and decide(q2, [v[0], ClaimVerdict("b", "not_found")]).word == "Yes"
