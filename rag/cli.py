@@ -193,6 +193,16 @@ def format_sources(a) -> str:
                 lines.append(f"      \"{c.highlight}\"")
     elif not a.abstained:
         lines.append("(no passage supports this answer: treat it with care)")
+    if a.claims:
+        lines.append("Claims checked:")
+        for c in a.claims:
+            mark = f"[{c.citation}] " if c.citation else ""
+            lines.append(f"  {mark}{c.verdict.replace('_', ' ')}: {c.claim}")
+    if a.abstained and a.hits:
+        lines.append(f"Declined ({a.reason or 'no_evidence'}). Closest material found:")
+        for h in a.hits[:3]:
+            meta = ", ".join(x for x in (h.chunk.source, (h.chunk.published_at or "")[:10]) if x)
+            lines.append(f"  {h.chunk.title}" + (f" ({meta})" if meta else "") + f"  <{h.chunk.article_id}>")
     ttft = f"{t.ttft_s:.2f} s to first token, " if t.ttft_s is not None else ""
     lines.append(f"({ttft}{t.total_s:.2f} s in all, {len(a.hits)} passages searched)")
     return "\n".join(lines)

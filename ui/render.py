@@ -78,8 +78,8 @@ def sources_html(answer: Answer | None, *, pending: str | None = None) -> str:
         body = ('<p class="src-empty">Ask a question: the passages its answer rests on appear here, '
                 'with the supporting sentence highlighted.</p>')
     elif answer.abstained:
-        body = ('<p class="src-empty"><strong>No sources.</strong> The articles don\'t say, so no passage '
-                'is cited.</p>') + _searched(answer)
+        body = ('<p class="src-empty"><strong>No sources.</strong> The question was declined, so no passage '
+                'is cited.</p>') + _searched(answer, "Closest material found")
     elif not answer.citations:
         body = ('<p class="src-empty"><strong>No passage cited.</strong> Check the answer against the '
                 'passages searched below.</p>') + _searched(answer)
@@ -102,13 +102,13 @@ def citation_card(c: Citation) -> str:
     )
 
 
-def _searched(answer: Answer) -> str:
+def _searched(answer: Answer, label: str = "") -> str:
     cited = {c.chunk_id for c in answer.citations}
     rest = [h for h in answer.hits if h.chunk.id not in cited]
     if not rest:
         return ""
     items = "".join(_hit_item(h) for h in rest)
-    label = "Other passages searched" if cited else "Passages searched"
+    label = label or ("Other passages searched" if cited else "Passages searched")
     return f'<details class="src-searched"><summary>{label} ({len(rest)})</summary><ol>{items}</ol></details>'
 
 

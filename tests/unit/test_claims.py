@@ -85,3 +85,13 @@ def test_agreement_questions_answer_with_the_question_own_words():
     assert decide(q, [v[0], ClaimVerdict("b", "not_found")]).word == "Inconsistent"
     q2 = analyse("Has the portrayal changed between the Coast Daily report and the Sky Weekly report?")
     assert decide(q2, v).word == "No" and decide(q2, [v[0], ClaimVerdict("b", "not_found")]).word == "Yes"
+
+
+def test_cli_shows_claims_and_the_closest_material_of_a_decline(pipe):
+    from rag.cli import format_sources
+
+    a = pipe.answer("Does the Coast Daily article say the harbour ferry crews went on strike?")
+    out = format_sources(a)
+    assert "Claims checked:" in out and "[1] supported:" in out
+    d = pipe.answer("Did the Bloomberg article say the ferry crews went on strike?")
+    assert "Declined (unknown_publication). Closest material found:" in format_sources(d)
