@@ -29,7 +29,7 @@ from .articles import content_hash
 from .chunking import HEADER_TOKEN_ALLOWANCE, chunk_article, embedding_text
 from .embedding import Embedder
 from .files import sha256_file
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, SettingsError
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, ModelError, SettingsError
 from .settings import Settings
 from .store import FaissStore
 from .types import Article, Chunk, Rejection
@@ -292,7 +292,14 @@ def _embed(embedder: Embedder, chunks: list[Chunk], progress: Progress | None, b
         out.append(embedder.embed_documents([embedding_text(c) for c in chunks[i : i + batch]]))
         if progress:
             progress(min(i + batch, len(chunks)), len(chunks))
-    return np.vstack(out).astype(np.float32)
+    vecs = np.vstack(out).astype(np.float32)
+    bad = np.flatnonzero(~np.isfinite(vecs).all(axis=1))
+    if len(bad):  # a NaN row would poison every search; refuse before anything is written
+        raise ModelError(
+            f"the embedder {embedder.name!r} returned NaN or infinite vectors for {len(bad)} passage(s), "
+            f"first {chunks[bad[0]].id!r}: check the embedder model files (`rag doctor`)"
+        )
+    return vecs
 
 
 def _manifest(embedder: Embedder, chunking: dict, records: dict[str, IndexedArticle], chunks: list[Chunk]) -> dict:

@@ -30,6 +30,9 @@ class FaissStore:
 
     def add(self, vectors: np.ndarray) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if not np.isfinite(vectors).all():
+            bad = sorted({int(r) for r in np.argwhere(~np.isfinite(vectors))[:, 0]})
+            raise ValueError(f"vectors at rows {bad[:5]} hold NaN or infinite values: the embedder failed on them")
         if len(vectors):
             self._index.add(vectors)
 
@@ -37,9 +40,11 @@ class FaissStore:
         if len(self) == 0 or k <= 0:
             return []
         q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
+        if not np.isfinite(q).all():
+            return []  # a NaN or infinite query has no nearest passage (FAISS would rank garbage)
         scores, ids = self._index.search(q, min(k, len(self)))
-        # FAISS pads missing results with label -1.
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        # FAISS pads missing results with label -1 (and a -3.4e38 score): never a chunk.
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if 0 <= i < len(self) and np.isfinite(s)]
 
     def vectors(self) -> np.ndarray:
         """All stored vectors in row order (lets an update keep old rows without re-embedding)."""

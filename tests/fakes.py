@@ -50,9 +50,10 @@ class NumpyStore:
         self._m = np.vstack([self._m, np.asarray(vectors, np.float32).reshape(-1, self.dim)])
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        if not len(self._m) or k <= 0:
+        q = np.asarray(vector, np.float32).reshape(self.dim)
+        if not len(self._m) or k <= 0 or not np.isfinite(q).all():
             return []
-        scores = self._m @ np.asarray(vector, np.float32).reshape(self.dim)
+        scores = self._m @ q
         order = np.argsort(-scores, kind="stable")[:k]
         return [(int(i), float(scores[i])) for i in order]
 
