@@ -26,15 +26,28 @@ _FOOTER_LINE = re.compile(
     r"subscribe( now)?|sign up for|follow us|trending|popular stories|most read|tags?:)\b",
     re.IGNORECASE,
 )
-# "<Outlet> is the fastest emerging news website ..." (an outlet's self-description)
+# "<Outlet> is the fastest emerging news website ...", "The Harbor Gazette is the daily newspaper
+# of Harbor City": an outlet's description of itself, in the footer.
 _OUTLET_BLURB = re.compile(
-    r"^(?P<name>[A-Z][\w .&'-]{1,60}?) is (?:the|a|an) [^.]{0,80}?\b(news|media)\b[^.]{0,40}?\b(website|site|outlet|portal|publication|platform)\b"
+    r"^(?P<name>[A-Z][\w .&'’-]{1,60}?) is (?:the|a|an) [^.]{0,80}?\b(?:"
+    r"(?:news|media)\b[^.]{0,40}?\b(?:website|site|outlet|portal|publication|platform|organi[sz]ation|company)|"
+    r"(?:news)?paper|magazine|broadcaster|wire service|news agency|news service)\b"
 )
-# A photo caption ends with a credit such as "Name/AFP/Getty Images" or "(Photo: Reuters)".
+# A photo caption ends with a credit: "Name/AFP/Getty Images", "Lena Ortiz/Harbor Gazette",
+# "(Photo: Reuters)", "Photograph: Jane Doe", "Photo by ...".
 _CREDIT = re.compile(
-    r"(/\s*(AFP|AP|Getty Images|Reuters|EPA|Bloomberg|Shutterstock|Xinhua|Anadolu)\b[^.]{0,40}$)|"
-    r"(\((photo|image|credit)s?\b[^)]{0,80}\)\s*$)|"
-    r"((photo|image|picture) (by|credit|courtesy)[^.]{0,60}$)",
+    r"((?:^|[\s.,;:)])[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*/\s*[A-Z][\w&.'’/-]*(?:\s+[\w&.'’/-]+){0,5}\s*$)|"
+    r"(\((photo|image|picture|credit)s?\b[^)]{0,80}\)\s*$)|"
+    r"(\b(photo|photograph|image|picture)s? ?(by|credit|courtesy( of)?|:)[^.]{0,60}$)|"
+    r"(\bcredit:\s*[^.]{1,60}$)",
+    re.IGNORECASE,
+)
+_MAX_CAPTION = 600
+# "By Jane Doe", "By Jane Doe and Sam Lee, Staff Writers", "Written by ...": a byline paragraph.
+_BYLINE = re.compile(
+    r"^(?:(?:written |reported |words )?by|from)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+    r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]+(?:\s+[\w.'’-]+){0,4}){0,3}\s*[|,.]?"
+    r"(?:\s*[\w .'’-]{0,40})?$",
     re.IGNORECASE,
 )
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -248,10 +261,8 @@ def parse_text_page(text: str, stem: str, name: str) -> Article | None:
     title = lines[nonempty[pos]]
     body_lines = lines[nonempty[pos] + 1 :]
     body, source = _strip_footer(body_lines)
-    paras = _paragraphs("\n".join(body))
-    caption = None
-    if paras and _CREDIT.search(paras[0]) and len(paras[0]) < 600:
-        caption = paras.pop(0)
+    paras, captions = _strip_captions_and_bylines(_paragraphs("\n".join(body)))
+    caption = "\n".join(captions) or None
     if not paras and len(title.split()) > 25:  # a single paragraph with no headline
         paras, title = [title], _first_words(title)
     return Article(
@@ -265,6 +276,29 @@ def parse_text_page(text: str, stem: str, name: str) -> Article | None:
     )
 
 
+def _is_credit_line(para: str) -> bool:
+    """A photo caption: short, and it ends with a credit rather than a sentence's full stop."""
+    text = " ".join(para.split())
+    if len(text) > _MAX_CAPTION or text.endswith(("!", "?", "\"", "”")):
+        return False
+    return bool(_CREDIT.search(text)) and not text.endswith(".") or bool(
+        re.search(r"\((photo|image|picture|credit)s?\b[^)]{0,80}\)\s*$", text, re.IGNORECASE))
+
+
+def _strip_captions_and_bylines(paras: list[str]) -> tuple[list[str], list[str]]:
+    """Photo captions (any credit) and byline paragraphs are page furniture, not article text:
+    left in, they become passages and even the highlighted "supporting sentence"."""
+    kept, captions = [], []
+    for para in paras:
+        if _is_credit_line(para):
+            captions.append(" ".join(para.split()))
+        elif len(para) < 160 and _BYLINE.match(" ".join(para.split())):
+            continue
+        else:
+            kept.append(para)
+    return kept, captions
+
+
 def _strip_footer(lines: list[str]) -> tuple[list[str], str | None]:
     """Cut the footer: from a repeated byline or a navigation line in the last third onward."""
     n = len(lines)
@@ -275,7 +309,8 @@ def _strip_footer(lines: list[str]) -> tuple[list[str], str | None]:
             continue
         ln = lines[i]
         nxt = lines[nonempty[j + 1]] if j + 1 < len(nonempty) else None
-        if _FOOTER_LINE.match(ln) or (nxt is not None and ln == nxt and len(ln.split()) <= 8):
+        if _FOOTER_LINE.match(ln) or _OUTLET_BLURB.match(ln) or (
+                nxt is not None and ln == nxt and len(ln.split()) <= 8):
             cut = i
             break
     source = None
@@ -304,14 +339,18 @@ def parse_markdown(text: str, stem: str, name: str) -> Article | None:
             meta = {}
     title = str(meta.get("title") or "").strip()
     lines = text.replace("\r\n", "\n").split("\n")
-    if not title:
-        for i, ln in enumerate(lines):
-            h = _HEADING.match(ln)
-            if h:
-                title = h.group(1).strip()
-                del lines[i]
-                break
-    body = "\n".join(lines).strip()
+    for i, ln in enumerate(lines):
+        h = _HEADING.match(ln)
+        if h:  # the page's own heading is its title, not article text
+            title = title or h.group(1).strip()
+            del lines[i]
+            break
+        if ln.strip():
+            break
+    # Section headings stay as text, without their markup.
+    lines = [(_HEADING.match(ln).group(1) if _HEADING.match(ln) else ln) for ln in lines]
+    paras, _ = _strip_captions_and_bylines(_paragraphs("\n".join(lines)))
+    body = "\n\n".join(paras)
     if not title:
         paras = _paragraphs(body)
         title = _first_words(paras[0]) if paras else ""

@@ -87,3 +87,34 @@ def test_content_hash_ignores_whitespace_only_changes():
     a = Article("1", "T", "a  b\nc")
     assert content_hash(a) == content_hash(Article("2", "T", "a b c"))
     assert content_hash(a) != content_hash(Article("1", "T", "a b d"))
+
+
+LOCAL = SEED_FILE.parent.parent / "tests" / "fixtures" / "local_news"
+
+
+def test_captions_with_any_credit_bylines_and_footer_blurbs_stay_out_of_the_text():
+    by_title = {a.title: a for a in load_paths([LOCAL]).articles}
+    bridge = by_title["Harbor City council approves new Eastside bridge"]
+    assert bridge.caption.endswith("Lena Ortiz/Harbor Gazette")
+    assert bridge.source == "The Harbor Gazette"  # from "... is the daily newspaper of Harbor City"
+    assert bridge.text.startswith("The Harbor City council voted 7 to 2")
+    for furniture in ("Lena Ortiz", "By Marcus Bell", "daily newspaper", "Latest news"):
+        assert furniture not in bridge.text
+    library = by_title["Central library to reopen after two-year renovation"]
+    assert library.caption.endswith("Photo: Sam Okafor") and "Sam Okafor" not in library.text
+    marathon = by_title["Kenyan runner wins Harbor City Marathon in course record"]
+    assert marathon.caption.endswith("(Photo: Harbor Gazette)") and marathon.text.startswith("Grace Wanjiru of Kenya won")
+
+
+def test_markdown_heading_and_byline_stay_out_even_with_a_front_matter_title():
+    [ferry] = [a for a in load_paths([LOCAL / "ferry.md"]).articles]
+    assert ferry.title == "Ferry service to Gull Island will run all year"
+    assert ferry.text.startswith("The Harbor Transit Authority will run")
+    assert "#" not in ferry.text and "By Marcus Bell" not in ferry.text
+    assert "More sailings" in ferry.text  # a section heading stays as words
+
+
+def test_a_sentence_with_a_slash_is_not_a_caption():
+    text = "Budget vote\n\nThe council approved the budget 5/4 on Monday.\n\nIt takes effect in July.\n"
+    a = parse_text_page(text, "b", "b.txt")
+    assert a.caption is None and a.text.startswith("The council approved the budget 5/4")
