@@ -123,7 +123,9 @@ def cmd_index(args) -> int:
     bar = _progress_bar()
     try:
         result = update_index(s.index_dir, report.articles, embedder, s, rebuild=args.rebuild,
-                              remove=args.remove, rejected=report.rejected, progress=bar)
+                              remove=args.remove, rejected=report.rejected, progress=bar,
+                              on_wait=lambda: print(f"waiting for another build of {s.index_dir} to finish ...",
+                                                    file=sys.stderr, flush=True))
     finally:
         bar.close()
     print(result.summary())

@@ -111,66 +111,124 @@ def exists(index_dir: Path) -> bool:
     return current_generation(Path(index_dir)) is not None
 
 
+def rebuild_hint(index_dir: Path) -> str:
+    """The command that fixes a damaged or mismatched index, naming the folder (copied as written
+    it must rebuild this index, not the default one)."""
+    return f"run `rag index --rebuild PATH... --index {index_dir}`"
+
+
 def read_manifest(index_dir: Path) -> dict:
     gen = current_generation(Path(index_dir))
     if gen is None:
         raise IndexMissingError(
             f"no index at {index_dir}: build one with `rag index PATH... --index {index_dir}`"
         )
-    return json.loads((gen / "manifest.json").read_text())
+    return _read_manifest(gen, Path(index_dir))
+
+
+def _read_manifest(gen: Path, index_dir: Path) -> dict:
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        manifest["embedder"]["name"], manifest["embedder"]["dim"], manifest["checksums"], manifest["counts"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
+        raise IndexCorruptError(f"{gen}/manifest.json is unreadable ({_reason(e)}): {rebuild_hint(index_dir)}") from e
+    return manifest
+
+
+def _reason(e: Exception) -> str:
+    return f"{type(e).__name__}: {e}" if isinstance(e, (KeyError, TypeError)) else str(e)
 
 
 def load_index(index_dir: Path, embedder_name: str | None = None, verify: bool = True) -> Index:
+    """Load the generation in service. Every way the files can be damaged (a torn or extra line,
+    a truncated or edited file, a manifest that does not match them) is an IndexCorruptError
+    naming the file and the fix; `verify=False` skips only the checksums (fast `rag info`)."""
     index_dir = Path(index_dir)
     gen = current_generation(index_dir)
     if gen is None:
         raise IndexMissingError(
             f"no index at {index_dir}: build one with `rag index PATH... --index {index_dir}`"
         )
-    try:
-        manifest = json.loads((gen / "manifest.json").read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise IndexCorruptError(f"{gen}/manifest.json is unreadable ({e}): run `rag index --rebuild PATH...`") from e
+    manifest = _read_manifest(gen, index_dir)
     if manifest.get("format") != FORMAT:
         raise IndexMismatchError(
             f"{index_dir} has index format {manifest.get('format')}, this version reads {FORMAT}: "
-            "run `rag index --rebuild PATH...`"
+            f"{rebuild_hint(index_dir)}"
         )
     built_with = manifest["embedder"]["name"]
     if embedder_name is not None and built_with != embedder_name:
         raise IndexMismatchError(
             f"index {index_dir} was built with embedder {built_with!r}, settings ask for {embedder_name!r}: "
-            f"run `rag index --rebuild PATH... --index {index_dir}` or set RAG_EMBEDDER to match"
+            f"{rebuild_hint(index_dir)} or set RAG_EMBEDDER to match"
         )
     if verify:
         for fname, want in manifest["checksums"].items():
-            if sha256_file(gen / fname) != want:
+            try:
+                got = sha256_file(gen / fname)
+            except OSError as e:
+                raise IndexCorruptError(f"{gen / fname} cannot be read ({e}): {rebuild_hint(index_dir)}") from e
+            if got != want:
                 raise IndexCorruptError(
-                    f"{gen / fname} fails its checksum (damaged or edited): run `rag index --rebuild PATH...`"
+                    f"{gen / fname} fails its checksum (damaged or edited): {rebuild_hint(index_dir)}"
                 )
-    store = FaissStore.load(gen / "index.faiss")
-    chunks = [Chunk(**json.loads(line)) for line in (gen / "chunks.jsonl").read_text().splitlines() if line]
-    articles = {}
-    for line in (gen / "articles.jsonl").read_text().splitlines():
-        if line:
-            a = IndexedArticle(**json.loads(line))
-            articles[a.id] = a
-    if len(chunks) != len(store):
+    try:
+        store = FaissStore.load(gen / "index.faiss")
+    except (RuntimeError, OSError) as e:  # FAISS raises RuntimeError on a truncated or foreign file
         raise IndexCorruptError(
-            f"{gen}: {len(chunks)} chunks but {len(store)} vectors: run `rag index --rebuild PATH...`"
-        )
+            f"{gen / 'index.faiss'} cannot be read by FAISS ({str(e).strip().splitlines()[0][:200]}): "
+            f"{rebuild_hint(index_dir)}"
+        ) from e
+    chunks = _read_jsonl(gen / "chunks.jsonl", Chunk, index_dir)
+    articles = {a.id: a for a in _read_jsonl(gen / "articles.jsonl", IndexedArticle, index_dir)}
+    problems = []
+    if len(chunks) != len(store):
+        problems.append(f"{len(chunks)} chunks but {len(store)} vectors")
+    if store.dim != manifest["embedder"]["dim"]:
+        problems.append(f"vectors of dimension {store.dim} but the manifest says {manifest['embedder']['dim']}")
+    if manifest["counts"] != {"articles": len(articles), "chunks": len(chunks)}:
+        problems.append(f"{len(articles)} articles and {len(chunks)} chunks but the manifest counts {manifest['counts']}")
+    if any(c.article_id not in articles for c in chunks):
+        problems.append("chunks of articles that are not listed")
+    if problems:
+        raise IndexCorruptError(f"{gen}: {'; '.join(problems)}: {rebuild_hint(index_dir)}")
     return Index(dir=index_dir, generation=gen.name, manifest=manifest, store=store, chunks=chunks, articles=articles)
+
+
+def _read_jsonl(path: Path, cls, index_dir: Path) -> list:
+    out = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise IndexCorruptError(f"{path} cannot be read ({e}): {rebuild_hint(index_dir)}") from e
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line:
+            continue
+        try:
+            out.append(cls(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as e:
+            raise IndexCorruptError(
+                f"{path} line {n} is damaged ({type(e).__name__}: {e}): {rebuild_hint(index_dir)}"
+            ) from e
+    if text and not text.endswith("\n"):
+        raise IndexCorruptError(f"{path} ends in a torn line (the file was cut short): {rebuild_hint(index_dir)}")
+    return out
 
 
 # ----------------------------------------------------------------------------- writing
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path):
-    """One writer per index folder at a time (CLI and page uploads may race)."""
+def build_lock(index_dir: Path, on_wait: Callable[[], None] | None = None):
+    """One writer per index folder at a time (CLI and page uploads may race): a second writer
+    waits for the first (told through `on_wait`), then updates what the first one wrote."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -187,6 +245,7 @@ def update_index(
     remove: Iterable[str] = (),
     rejected: Sequence[Rejection] = (),
     progress: Progress | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> BuildReport:
     """Add new or changed articles (and drop `remove` ids); write a new generation if anything changed.
 
@@ -201,7 +260,7 @@ def update_index(
     chunking = {"chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
                 "splitter": SPLITTER, "header": HEADER}
     t0 = time.perf_counter()
-    with build_lock(index_dir):
+    with build_lock(index_dir, on_wait):
         old = None if rebuild or not exists(index_dir) else load_index(index_dir, verify=True)
         if old is not None:
             _check_compatible(old, embedder, chunking, index_dir)
@@ -273,12 +332,12 @@ def _check_compatible(old: Index, embedder: Embedder, chunking: dict, index_dir:
     if m["embedder"]["name"] != embedder.name or m["embedder"]["dim"] != embedder.dim:
         raise IndexMismatchError(
             f"index {index_dir} was built with embedder {m['embedder']['name']!r}, settings ask for "
-            f"{embedder.name!r}: run `rag index --rebuild PATH... --index {index_dir}`"
+            f"{embedder.name!r}: {rebuild_hint(index_dir)}"
         )
     if m["chunking"] != chunking:
         raise IndexMismatchError(
             f"index {index_dir} was built with chunking {m['chunking']}, settings ask for {chunking}: "
-            f"run `rag index --rebuild PATH... --index {index_dir}`"
+            f"{rebuild_hint(index_dir)}"
         )
 
 
