@@ -289,6 +289,7 @@ def update_index(
             seen_ids.add(art.id)
             by_hash[h] = art.id
         if old is not None and not new and not removed:
+            _sweep(index_dir, keep={old.generation, _previous(index_dir, old.generation)})  # a killed run's leftovers
             return BuildReport(
                 unchanged=tuple(unchanged), duplicates=tuple(duplicates), rejected=tuple(rejected),
                 chunks_total=len(old.chunks), articles_total=len(old.articles),
@@ -398,8 +399,9 @@ def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
     _fsync(gen / "index.faiss")
     manifest = dict(manifest, generation=name, checksums={
         f: sha256_file(gen / f) for f in ("index.faiss", "chunks.jsonl", "articles.jsonl")})
-    # The manifest is written last: a generation without one was never finished.
-    _write_text(gen / "manifest.json", json.dumps(manifest, indent=2))
+    # The manifest is written last, whole or not at all: a generation without one was never finished.
+    _write_text(gen / "manifest.json.tmp", json.dumps(manifest, indent=2))
+    os.replace(gen / "manifest.json.tmp", gen / "manifest.json")
     _fsync_dir(gen)
     previous = current_generation(index_dir)
     tmp = index_dir / "CURRENT.tmp"
@@ -411,10 +413,28 @@ def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
 
 
 def _sweep(index_dir: Path, keep: set[str]) -> None:
-    """Delete generations other than the current and the previous one (readers may hold it)."""
-    for p in index_dir.glob("gen-*"):
+    """Delete generations other than the current and the previous one (readers may hold it), and
+    whatever a killed build or sweep left. A folder is first renamed out of the `gen-*` names
+    (atomic), so a sweep killed half-way never leaves a half-deleted folder that looks finished."""
+    for p in sorted(index_dir.glob("gen-*")):
         if p.is_dir() and p.name not in keep:
-            shutil.rmtree(p, ignore_errors=True)
+            trash = index_dir / ("trash-" + p.name)
+            try:
+                os.replace(p, trash)
+            except OSError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
+    for p in index_dir.glob("trash-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        (index_dir / "CURRENT.tmp").unlink()
+
+
+def _previous(index_dir: Path, current: str) -> str:
+    """The newest finished generation other than `current` (kept for readers that still hold it)."""
+    done = [(p.stat().st_mtime_ns, p.parent.name) for p in index_dir.glob("gen-*/manifest.json")
+            if p.parent.name != current]
+    return max(done)[1] if done else ""
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -44,7 +44,7 @@ CHILD = textwrap.dedent('''
         ix._write_text = w
     elif stage == "switch":
         real_r = ix.os.replace
-        ix.os.replace = lambda a, b: (pause(), real_r(a, b))
+        ix.os.replace = lambda a, b: (pause() if str(b).endswith("CURRENT") else None, real_r(a, b))
     ix.update_index(d, arts, emb, s)
 ''')
 
