@@ -28,6 +28,10 @@ class IndexCorruptError(RagError):
     """The index files fail their checksums or cannot be read."""
 
 
+class IndexWriteError(RagError):
+    """A new generation of the index could not be written (disk full, read-only folder)."""
+
+
 class ModelError(RagError):
     """A model file or folder is missing or unusable."""
 

@@ -29,7 +29,8 @@ from .articles import content_hash
 from .chunking import HEADER_TOKEN_ALLOWANCE, chunk_article, embedding_text
 from .embedding import Embedder
 from .files import sha256_file
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, ModelError, SettingsError
+from .errors import (IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError, ModelError,
+                     SettingsError)
 from .settings import Settings
 from .store import FaissStore
 from .types import Article, Chunk, Rejection
@@ -390,9 +391,30 @@ def _versions() -> dict:
 
 def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
                       records: dict[str, IndexedArticle], manifest: dict) -> str:
+    """Write a generation and switch CURRENT to it. A failed write (disk full, read-only folder)
+    removes the unfinished folder and is one IndexWriteError; the previous generation stays."""
     name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6:06d}"
     gen = index_dir / name
-    gen.mkdir(parents=True)
+    previous = current_generation(index_dir)
+    try:
+        gen.mkdir(parents=True)
+        _fill_generation(index_dir, gen, store, chunks, records, manifest)
+    except (OSError, RuntimeError) as e:  # FAISS reports a failed write as RuntimeError
+        shutil.rmtree(gen, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (index_dir / "CURRENT.tmp").unlink()
+        reason = os.strerror(e.errno) if isinstance(e, OSError) and e.errno else str(e).strip().splitlines()[-1]
+        raise IndexWriteError(
+            f"cannot write the new index generation in {index_dir} ({reason}): nothing was changed and "
+            f"the previous index is still in service; free some disk space and run the command again"
+        ) from e
+    _sweep(index_dir, keep={name, previous.name if previous else ""})
+    return name
+
+
+def _fill_generation(index_dir: Path, gen: Path, store: FaissStore, chunks: list[Chunk],
+                     records: dict[str, IndexedArticle], manifest: dict) -> None:
+    name = gen.name
     store.save(gen / "index.faiss")
     _write_text(gen / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
     _write_text(gen / "articles.jsonl", "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in records.values()))
@@ -403,13 +425,11 @@ def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
     _write_text(gen / "manifest.json.tmp", json.dumps(manifest, indent=2))
     os.replace(gen / "manifest.json.tmp", gen / "manifest.json")
     _fsync_dir(gen)
-    previous = current_generation(index_dir)
     tmp = index_dir / "CURRENT.tmp"
     _write_text(tmp, name + "\n")
     os.replace(tmp, index_dir / "CURRENT")
-    _fsync_dir(index_dir)
-    _sweep(index_dir, keep={name, previous.name if previous else ""})
-    return name
+    with contextlib.suppress(OSError):  # the switch is done; a failed directory fsync changes nothing
+        _fsync_dir(index_dir)
 
 
 def _sweep(index_dir: Path, keep: set[str]) -> None:
@@ -431,9 +451,14 @@ def _sweep(index_dir: Path, keep: set[str]) -> None:
 
 
 def _previous(index_dir: Path, current: str) -> str:
-    """The newest finished generation other than `current` (kept for readers that still hold it)."""
-    done = [(p.stat().st_mtime_ns, p.parent.name) for p in index_dir.glob("gen-*/manifest.json")
-            if p.parent.name != current]
+    """The newest finished generation older than `current` (the one readers may still hold); a
+    killed build's finished-but-never-switched folder is newer, so it is not kept."""
+    def finished(p: Path) -> int:
+        return (p / "manifest.json").stat().st_mtime_ns
+
+    now = finished(index_dir / current)
+    done = [(finished(p), p.name) for p in index_dir.glob("gen-*")
+            if p.name != current and (p / "manifest.json").exists() and finished(p) <= now]
     return max(done)[1] if done else ""
 
 
