@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp):
         sp.add_argument("--index", type=Path, help="index folder (default: index/default/, or RAG_INDEX_DIR)")
         sp.add_argument("--embedder", help="sentence-transformers model folder or name (default: all-MiniLM-L6-v2)")
-        sp.add_argument("--llm", help="path of a GGUF model file (default: SmolLM2-135M-Instruct)")
+        sp.add_argument("--llm", help="path of a GGUF model file (default: SmolLM2-135M-Instruct), "
+                        "or the URL of an OpenAI-compatible server (http://host:port/v1)")
 
     sp = sub.add_parser("index", help="index article files and folders (.txt .md .json .jsonl)")
     sp.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")

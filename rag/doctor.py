@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import platform
 import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -98,13 +99,22 @@ def diagnose(settings: Settings | None = None, *, recheck: bool = False) -> Doct
     def llm() -> str:
         from .files import sha256_file
         from .generation import resolve_llm
+        from .generation_http import is_http_llm
 
+        if is_http_llm(s.llm):
+            return f"OpenAI-compatible server {s.llm} (model {s.llm_model or 'default'})"
         path = resolve_llm(s.llm)  # checks the default model's sha256
         return f"{path} (sha256 {sha256_file(path)[:16]}…)"
 
     def selfcheck() -> str:
-        from .generation import resolve_llm
+        from .generation import make_generator, resolve_llm
+        from .generation_http import is_http_llm
 
+        if is_http_llm(s.llm):  # the server runs the model: ask it for a few tokens
+            gen = make_generator(s)
+            t0 = time.perf_counter()
+            text = "".join(gen.stream([{"role": "user", "content": "Say OK."}], max_tokens=4))
+            return f"the server answered {text.strip()!r} in {time.perf_counter() - t0:.1f} s"
         path = resolve_llm(s.llm)
         mode = s.llm_extra_buffers
         if mode != "auto":

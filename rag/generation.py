@@ -96,6 +96,18 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_b
 _PARAMS_LOCK = threading.Lock()
 
 
+def make_generator(settings) -> Generator:
+    """The generator `settings.llm` names: a GGUF file run here, or an OpenAI-compatible server."""
+    from .generation_http import OpenAIHttpGenerator, is_http_llm
+
+    if is_http_llm(settings.llm):
+        return OpenAIHttpGenerator(settings.llm, model=settings.llm_model, temperature=settings.temperature,
+                                   seed=settings.seed)
+    return LlamaCppGenerator(settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                             temperature=settings.temperature, seed=settings.seed,
+                             extra_buffers=settings.llm_extra_buffers)
+
+
 class LlamaCppGenerator:
     def __init__(self, choice: str = DEFAULT, *, n_ctx: int = 4096, n_threads: int = 2,
                  temperature: float = 0.0, seed: int = 0, extra_buffers: str = "auto"):

