@@ -28,7 +28,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         para = text[pos:end]
         if para.strip():
             _, offsets = text_to_sentences_and_offsets(para)
-            for s, e in offsets:
+            # blingfire skips some characters (control characters, for one); the sentences are
+            # made to tile the paragraph so that no character of the text is lost.
+            bounds = [0] + [e for _, e in offsets[:-1]] + [len(para)] if offsets else [0, len(para)]
+            for s, e in zip(bounds, bounds[1:]):
                 s, e = _trim(para, s, e)
                 if e > s:
                     spans.append((pos + s, pos + e))

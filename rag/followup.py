@@ -194,6 +194,11 @@ def rewrite_llm(question: str, history: Sequence[Turn], generator, *, max_tokens
     return line if 3 <= len(line) <= 3 * len(question) + 80 else question
 
 
-def standalone_query(question: str, history: Sequence[Turn]) -> str:
-    """What to search for: `question` made standalone using the earlier `history`."""
-    return rewrite_rules(question, history)
+def standalone_query(question: str, history: Sequence[Turn], max_chars: int | None = None) -> str:
+    """What to search for: `question` made standalone using the earlier `history`. A rewrite
+    longer than `max_chars` (the question limit) falls back to the question as asked, so a long
+    follow-up within the limit is never refused for what the rewrite added."""
+    query = rewrite_rules(question, history)
+    if max_chars is not None and len(" ".join(query.split())) > max_chars:
+        return question
+    return query

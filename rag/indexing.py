@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from .articles import content_hash
-from .chunking import HEADER_TOKEN_ALLOWANCE, chunk_article, embedding_text
+from .chunking import HEADER_TOKEN_ALLOWANCE, chunk_article, chunk_header, embedding_text
 from .embedding import Embedder
 from .files import sha256_file
 from .errors import (IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError, ModelError,
@@ -201,7 +202,9 @@ def _read_jsonl(path: Path, cls, index_dir: Path) -> list:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise IndexCorruptError(f"{path} cannot be read ({e}): {rebuild_hint(index_dir)}") from e
-    for n, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines() also splits on U+2028, U+0085 and other characters that
+    # json.dumps(ensure_ascii=False) writes raw inside a string, which would tear a record in two.
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line:
             continue
         try:
@@ -272,6 +275,7 @@ def update_index(
         added, replaced, unchanged, duplicates, new = [], [], [], [], []
         seen_ids: set[str] = set()
         for art in articles:
+            art = _storable(art)
             h = content_hash(art)
             if art.id in seen_ids:
                 duplicates.append((art.id, art.id))
@@ -304,7 +308,8 @@ def update_index(
         new_chunks: list[Chunk] = []
         new_records: dict[str, IndexedArticle] = {}
         for art, h in new:
-            cs = chunk_article(art, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap)
+            cs = _fit_header(chunk_article(art, embedder.count_tokens, settings.chunk_tokens, settings.chunk_overlap),
+                             embedder.count_tokens)
             new_chunks.extend(cs)
             new_records[art.id] = IndexedArticle(
                 id=art.id, title=art.title, source=art.source, published_at=art.published_at,
@@ -327,6 +332,40 @@ def update_index(
             chunks_added=len(new_chunks), chunks_total=len(chunks), articles_total=len(records),
             seconds=time.perf_counter() - t0, embed_seconds=embed_seconds, generation=gen,
         )
+
+
+def _fit_header(chunks: list[Chunk], count: Callable[[str], int]) -> list[Chunk]:
+    """A title too long for the header's token allowance is shortened in the chunks (with "…"),
+    so header + chunk never pass the embedder's limit (it would silently cut the chunk's end)."""
+    if not chunks or count(chunk_header(chunks[0])) <= HEADER_TOKEN_ALLOWANCE:
+        return chunks
+    from dataclasses import replace
+
+    title = chunks[0].title
+    lo, hi = 0, len(title)  # the longest prefix that fits: binary search on characters
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(chunk_header(replace(chunks[0], title=title[:mid].rstrip() + "…"))) <= HEADER_TOKEN_ALLOWANCE:
+            lo = mid
+        else:
+            hi = mid - 1
+    short = title[:lo].rstrip() + "…"
+    return [replace(c, title=short) for c in chunks]
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _storable(art: Article) -> Article:
+    """Lone surrogates (from a Python caller; the file loaders never make them) cannot be written
+    as UTF-8: each becomes U+FFFD, one character for one, so chunk offsets stay true."""
+    fields = {f: getattr(art, f) for f in ("id", "title", "text", "source", "published_at", "url", "caption", "path")}
+    bad = {f: v for f, v in fields.items() if isinstance(v, str) and _SURROGATES.search(v)}
+    if not bad:
+        return art
+    from dataclasses import replace
+
+    return replace(art, **{f: _SURROGATES.sub("\ufffd", v) for f, v in bad.items()})
 
 
 def _check_compatible(old: Index, embedder: Embedder, chunking: dict, index_dir: Path) -> None:

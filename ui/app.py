@@ -66,7 +66,8 @@ class ChatPage:
             raise gr.Error(str(e)) from None
         k = min(max(int(k or self.pipe.settings.k), 1), MAX_K)  # a script may send anything
         turns = list(turns or [])
-        search = standalone_query(q, [Turn(t["question"], t["answer"], t["search_query"]) for t in turns[-HISTORY_TURNS:]])
+        search = standalone_query(q, [Turn(t["question"], t["answer"], t["search_query"]) for t in turns[-HISTORY_TURNS:]],
+                                  max_chars=self.pipe.settings.max_question_chars)
         searched_for = search if search != q else None
         current = {"question": q, "answer": "", "search_query": search, "searched_for": searched_for,
                    "note": None, "streaming": True}
