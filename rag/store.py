@@ -17,13 +17,49 @@ class VectorStore(Protocol):
 
 
 class FaissStore:
-    """faiss.IndexFlatIP: exact cosine similarity for normalised vectors."""
+    """A FAISS index over normalised vectors, inner product (= cosine similarity).
+
+    `IndexFlatIP` (exact) by default; `build_faiss` makes an approximate one (HNSW or IVF) for
+    archives past the size where exact search gets slow. The kind and its search settings are
+    what `params()` returns, recorded in the index manifest.
+    """
 
     def __init__(self, dim: int, index=None):
         import faiss
 
         self.dim = dim
         self._index = index if index is not None else faiss.IndexFlatIP(dim)
+
+    @property
+    def kind(self) -> str:
+        import faiss
+
+        if isinstance(self._index, faiss.IndexHNSWFlat):
+            return "hnsw"
+        if isinstance(self._index, faiss.IndexIVF):
+            return "ivf"
+        return "flat"
+
+    def params(self) -> dict:
+        """What the manifest records: the kind and the search settings that fix its recall."""
+        import faiss
+
+        kind = self.kind
+        if kind == "hnsw":
+            return {"kind": kind, "M": int(self._index.hnsw.nb_neighbors(1)),
+                    "ef_search": int(self._index.hnsw.efSearch)}
+        if kind == "ivf":
+            return {"kind": kind, "nlist": int(self._index.nlist), "nprobe": int(faiss.extract_index_ivf(self._index).nprobe)}
+        return {"kind": kind}
+
+    def configure(self, params: dict) -> None:
+        """Apply recorded search settings (a loaded index may not carry them)."""
+        import faiss
+
+        if self.kind == "hnsw" and "ef_search" in params:
+            self._index.hnsw.efSearch = int(params["ef_search"])
+        if self.kind == "ivf" and "nprobe" in params:
+            faiss.extract_index_ivf(self._index).nprobe = int(params["nprobe"])
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -42,6 +78,7 @@ class FaissStore:
         q = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
         if not np.isfinite(q).all():
             return []  # a NaN or infinite query has no nearest passage (FAISS would rank garbage)
+        _one_thread()
         scores, ids = self._index.search(q, min(k, len(self)))
         # FAISS pads missing results with label -1 (and a -3.4e38 score): never a chunk.
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if 0 <= i < len(self) and np.isfinite(s)]
@@ -50,6 +87,10 @@ class FaissStore:
         """All stored vectors in row order (lets an update keep old rows without re-embedding)."""
         if len(self) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.kind == "ivf":
+            import faiss
+
+            faiss.extract_index_ivf(self._index).make_direct_map()
         return self._index.reconstruct_n(0, len(self))
 
     def save(self, path: Path) -> None:
@@ -58,8 +99,61 @@ class FaissStore:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "FaissStore":
+    def load(cls, path: Path, params: dict | None = None, *, mmap: bool = False) -> "FaissStore":
+        """Read an index file; `mmap=True` maps it instead of reading it (fast start for big ones)."""
         import faiss
 
-        index = faiss.read_index(str(path))
-        return cls(index.d, index)
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        index = faiss.read_index(str(path), flags)
+        store = cls(index.d, index)
+        if params:
+            store.configure(params)
+        return store
+
+
+def _one_thread() -> None:
+    """One query is searched on one thread: FAISS's OpenMP threads spin-wait for each other, and
+    on a busy 2-core machine a single 100k-vector search took 48 ms on 2 threads, 9.6 ms on 1
+    (benchmarks/faiss_scale.py). Index builds set their own threads."""
+    import faiss
+
+    if faiss.omp_get_max_threads() != 1:
+        faiss.omp_set_num_threads(1)
+
+
+def build_faiss(vectors: np.ndarray, kind: str = "flat", *, hnsw_m: int = 32, ef_construction: int = 80,
+                ef_search: int = 64, nlist: int | None = None, nprobe: int = 16, seed: int = 0) -> FaissStore:
+    """A FaissStore of `kind` ("flat", "hnsw", "ivf") holding `vectors` in row order.
+
+    IVF trains its coarse quantizer on a sample (at most 256 vectors a list); `nlist` defaults
+    to about 4·sqrt(n). The search settings are fitted by benchmarks/faiss_scale.py for a
+    recall@10 against exact search of at least 0.98 (docs/scaling.md).
+    """
+    import faiss
+
+    import os
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building (training, HNSW links) is parallel
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = vectors.shape
+    if kind == "flat":
+        store = FaissStore(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ef_construction
+        index.hnsw.efSearch = ef_search
+        store = FaissStore(dim, index)
+    elif kind == "ivf":
+        nlist = nlist or max(1, min(4096, int(4 * np.sqrt(max(n, 1))), n // 39))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(seed)
+        sample = vectors[rng.choice(n, size=min(n, nlist * 256), replace=False)] if n else vectors
+        index.train(sample)
+        index.nprobe = nprobe
+        store = FaissStore(dim, index)
+        store._quantizer = quantizer  # the IVF index does not own it: keep it alive
+    else:
+        raise ValueError(f"unknown FAISS index kind {kind!r}: use flat, hnsw or ivf")
+    store.add(vectors)
+    return store
