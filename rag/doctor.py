@@ -134,7 +134,7 @@ def diagnose(settings: Settings | None = None, *, recheck: bool = False) -> Doct
         if not m["counts"]["chunks"]:
             raise RagError(f"the index {s.index_dir} holds no chunks: run `rag index PATH...`")
         return (f"{s.index_dir}: generation {idx.generation}, {m['counts']['articles']} articles, "
-                f"{m['counts']['chunks']} chunks, checksums verified")
+                f"{m['counts']['chunks']} chunks in {(m.get('store') or {}).get('kind', 'flat')} store, checksums verified")
 
     checks += [_attempt("embedder", embedder), _attempt("llm", llm), _attempt("llm self-check", selfcheck),
                _attempt("index", index)]

@@ -33,7 +33,8 @@ from .files import sha256_file
 from .errors import (IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError, ModelError,
                      SettingsError)
 from .settings import Settings
-from .store import FaissStore
+from . import stores
+from .store import VectorStore
 from .types import Article, Chunk, Rejection
 
 FORMAT = 1
@@ -92,7 +93,7 @@ class Index:
     dir: Path
     generation: str
     manifest: dict
-    store: FaissStore
+    store: VectorStore
     chunks: list[Chunk]
     articles: dict[str, IndexedArticle] = field(default_factory=dict)
 
@@ -174,12 +175,14 @@ def load_index(index_dir: Path, embedder_name: str | None = None, verify: bool =
                     f"{gen / fname} fails its checksum (damaged or edited): {rebuild_hint(index_dir)}"
                 )
     try:
-        store = FaissStore.load(gen / "index.faiss")
+        store = stores.load(gen, manifest, index_dir, verify=verify)
     except (RuntimeError, OSError) as e:  # FAISS raises RuntimeError on a truncated or foreign file
         raise IndexCorruptError(
             f"{gen / 'index.faiss'} cannot be read by FAISS ({str(e).strip().splitlines()[0][:200]}): "
             f"{rebuild_hint(index_dir)}"
         ) from e
+    except IndexCorruptError as e:
+        raise IndexCorruptError(f"{gen}: {e}: {rebuild_hint(index_dir)}") from e
     chunks = _read_jsonl(gen / "chunks.jsonl", Chunk, index_dir)
     articles = {a.id: a for a in _read_jsonl(gen / "articles.jsonl", IndexedArticle, index_dir)}
     problems = []
@@ -322,8 +325,8 @@ def update_index(
         records = {k: v for k, v in old_articles.items() if k not in drop}
         records.update(new_records)
         chunks = kept_chunks + new_chunks
-        store = FaissStore(embedder.dim)
-        store.add(np.vstack([kept_vecs, new_vecs]) if len(kept_vecs) else new_vecs)
+        store = stores.build(settings.vector_store, embedder.dim,
+                             np.vstack([kept_vecs, new_vecs]) if len(kept_vecs) else new_vecs, index_dir)
         manifest = _manifest(embedder, chunking, records, chunks)
         gen = _write_generation(index_dir, store, chunks, records, manifest)
         return BuildReport(
@@ -428,7 +431,7 @@ def _versions() -> dict:
     return out
 
 
-def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
+def _write_generation(index_dir: Path, store: VectorStore, chunks: list[Chunk],
                       records: dict[str, IndexedArticle], manifest: dict) -> str:
     """Write a generation and switch CURRENT to it. A failed write (disk full, read-only folder)
     removes the unfinished folder and is one IndexWriteError; the previous generation stays."""
@@ -451,15 +454,16 @@ def _write_generation(index_dir: Path, store: FaissStore, chunks: list[Chunk],
     return name
 
 
-def _fill_generation(index_dir: Path, gen: Path, store: FaissStore, chunks: list[Chunk],
+def _fill_generation(index_dir: Path, gen: Path, store: VectorStore, chunks: list[Chunk],
                      records: dict[str, IndexedArticle], manifest: dict) -> None:
     name = gen.name
-    store.save(gen / "index.faiss")
+    store_entry, store_files = stores.save(store, gen)
     _write_text(gen / "chunks.jsonl", "".join(json.dumps(asdict(c), ensure_ascii=False) + "\n" for c in chunks))
     _write_text(gen / "articles.jsonl", "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n" for a in records.values()))
-    _fsync(gen / "index.faiss")
-    manifest = dict(manifest, generation=name, checksums={
-        f: sha256_file(gen / f) for f in ("index.faiss", "chunks.jsonl", "articles.jsonl")})
+    for f in store_files:
+        _fsync(gen / f)
+    manifest = dict(manifest, generation=name, store=store_entry, checksums={
+        f: sha256_file(gen / f) for f in (*store_files, "chunks.jsonl", "articles.jsonl")})
     # The manifest is written last, whole or not at all: a generation without one was never finished.
     _write_text(gen / "manifest.json.tmp", json.dumps(manifest, indent=2))
     os.replace(gen / "manifest.json.tmp", gen / "manifest.json")
@@ -478,6 +482,7 @@ def _sweep(index_dir: Path, keep: set[str]) -> None:
     for p in sorted(index_dir.glob("gen-*")):
         if p.is_dir() and p.name not in keep:
             trash = index_dir / ("trash-" + p.name)
+            stores.release(p, index_dir)
             try:
                 os.replace(p, trash)
             except OSError:

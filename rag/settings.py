@@ -27,6 +27,9 @@ class Settings:
     # the URL of an OpenAI-compatible server (http://host:port/v1; key in RAG_LLM_API_KEY).
     llm: str = DEFAULT
     llm_model: str = ""  # the model name sent to an OpenAI-compatible server
+    # "faiss" (exact, IVF past a million vectors), "faiss-flat", "faiss-ivf", "faiss-hnsw",
+    # "milvus-lite" or the URL of a Milvus server (rag/stores.py).
+    vector_store: str = "faiss"
     k: int = 4  # passages given to the LLM
     candidates: int = 40  # chunks retrieved before fusion and per-article selection
     retrieval: str = "hybrid"  # "hybrid" (dense + BM25, fused) or "dense"
@@ -65,6 +68,10 @@ class Settings:
             problems.append(f"n_ctx={self.n_ctx} must be between 256 and 131072")
         if self.llm_extra_buffers not in ("auto", "on", "off"):
             problems.append(f"llm_extra_buffers={self.llm_extra_buffers!r} must be 'auto', 'on' or 'off'")
+        if self.vector_store not in ("faiss", "faiss-flat", "faiss-ivf", "faiss-hnsw", "milvus-lite") and \
+                not self.vector_store.startswith(("http://", "https://", "tcp://")):
+            problems.append(f"vector_store={self.vector_store!r} must be faiss, faiss-flat, faiss-ivf, faiss-hnsw, "
+                            "milvus-lite or a Milvus URL (http://host:19530)")
         if self.n_threads < 1:
             problems.append(f"n_threads={self.n_threads} must be at least 1")
         if not 1 <= self.max_answer_tokens <= self.n_ctx // 2:

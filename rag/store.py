@@ -11,9 +11,17 @@ import numpy as np
 
 
 class VectorStore(Protocol):
+    """Row i is chunk i of the generation; `search` returns (row, inner product), best first."""
+
+    dim: int
+
+    def __len__(self) -> int: ...
+
     def add(self, vectors: np.ndarray) -> None: ...
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+
+    def vectors(self) -> np.ndarray: ...  # every row, in order (an update keeps them)
 
 
 class FaissStore:
