@@ -33,7 +33,7 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
     def search(text, where, k):
         return pipe.retriever.search_vector(pipe.embedder.embed_query(text), k, text, where=where)
 
-    verdicts = [check_claim(c, search, pipe.embedder.embed_documents, outlets, pipe.article_text)
+    verdicts = [check_claim(c, search, outlets, pipe.article_text)
                 for c in q.claims]
     decision = decide(q, verdicts, pipe.embedder.embed_documents)
     # The passages the claims were checked against come first: they are what the answer cites.
@@ -50,6 +50,9 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
     rest = [h for h in hits if h.chunk.id not in {c.chunk.id for c in cited}]
     shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(cited + rest, start=1)]
     text = claims_text(decision.word, decision.why if (q.order or q.agreement) else "", numbered)
+    if q.agreement and len(numbered) >= 2:  # agreement is read from what both say: quote them
+        text += " " + " ".join(f"{v.publication or 'One'} [{v.citation}]: “{v.sentence.strip()}”"
+                               for v in numbered[:2] if v.sentence and v.citation)
     citations = tuple(
         Citation(number=i, chunk_id=h.chunk.id, article_id=h.chunk.article_id, title=h.chunk.title,
                  published_at=h.chunk.published_at, quote=h.chunk.text,
