@@ -26,7 +26,7 @@ from rag.followup import Turn, standalone_query  # noqa: E402
 from rag.indexing import update_index  # noqa: E402
 from rag.pipeline import Pipeline, check_question, get_pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.types import Answer  # noqa: E402
+from rag.types import Answer, Rejection  # noqa: E402
 
 from . import render  # noqa: E402
 from .examples import example_questions  # noqa: E402
@@ -110,6 +110,9 @@ class ChatPage:
         articles, rejected = [], []
         progress(0, desc="Reading files")
         for f in files:
+            if Path(f).suffix.lower() not in UPLOAD_TYPES:  # the browser's file_types is only a hint
+                rejected.append(Rejection(Path(f).name, f"not an article file ({', '.join(UPLOAD_TYPES)})"))
+                continue
             a, r = load_file(f, Path(f).name)
             articles += a
             rejected += r
@@ -190,7 +193,8 @@ def build_app(pipe: Pipeline, *, queue_size: int = QUEUE_SIZE) -> gr.Blocks:
                     question = gr.Textbox(
                         placeholder="Ask about the articles",
                         show_label=False, lines=1, max_lines=4, autofocus=True, scale=5, elem_id="question",
-                        max_length=s.max_question_chars,
+                        # no max_length: the browser would cut a long paste silently and ask the
+                        # rest; the validator refuses it with the limit named, as the CLI does
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
                 with gr.Row():
