@@ -12,6 +12,7 @@ import rag.indexing as ix
 from rag.cli import main
 from rag.errors import IndexWriteError
 from rag.indexing import current_generation, load_index, update_index
+from rag.store import FaissStore
 from rag.types import Article
 
 from ..fakes import HashEmbedder
@@ -33,7 +34,7 @@ def test_enospc_at_any_write_is_one_error_and_the_old_index_stays(fake_settings,
     d, emb = fake_settings.index_dir, HashEmbedder()
     update_index(d, articles(3), emb, fake_settings)
     before, files_before = current_generation(d).name, leftovers(d)
-    real_write, real_save = ix._write_text, ix.FaissStore.save
+    real_write, real_save = ix._write_text, FaissStore.save
 
     def write(path, text):
         if path.name == target:
@@ -48,7 +49,7 @@ def test_enospc_at_any_write_is_one_error_and_the_old_index_stays(fake_settings,
         real_save(store, path)
 
     monkeypatch.setattr(ix, "_write_text", write)
-    monkeypatch.setattr(ix.FaissStore, "save", save)
+    monkeypatch.setattr(FaissStore, "save", save)
     with pytest.raises(IndexWriteError) as e:
         update_index(d, articles(6), emb, fake_settings)
     assert "No space left on device" in str(e.value) and "previous index is still in service" in str(e.value)

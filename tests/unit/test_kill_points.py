@@ -19,6 +19,7 @@ import pytest
 
 import rag.indexing as ix
 from rag.indexing import current_generation, load_index, update_index
+from rag.store import FaissStore
 from rag.types import Article
 
 from ..fakes import HashEmbedder
@@ -65,7 +66,7 @@ class Hooks:
 
 def instrument(hooks: Hooks, emb: HashEmbedder, setattr_) -> None:
     real_embed, real_write, real_fsync, real_sha = emb.embed_documents, ix._write_text, ix._fsync, ix.sha256_file
-    real_replace, real_rmtree, real_save = os.replace, ix.shutil.rmtree, ix.FaissStore.save
+    real_replace, real_rmtree, real_save = os.replace, ix.shutil.rmtree, FaissStore.save
 
     def torn_write(path, text):
         with open(path, "w", encoding="utf-8") as fh:
@@ -94,7 +95,7 @@ def instrument(hooks: Hooks, emb: HashEmbedder, setattr_) -> None:
     setattr_(emb, "embed_documents", lambda texts: hooks.hit("embed", lambda: real_embed(texts)))
     setattr_(ix, "_write_text", lambda p, t: hooks.hit(f"write {Path(p).name}", lambda: real_write(p, t),
                                                       lambda: torn_write(p, t)))
-    setattr_(ix.FaissStore, "save", lambda s, p: hooks.hit("write index.faiss", lambda: real_save(s, p),
+    setattr_(FaissStore, "save", lambda s, p: hooks.hit("write index.faiss", lambda: real_save(s, p),
                                                           lambda: torn_save(s, p)))
     setattr_(ix, "_fsync", lambda p: hooks.hit("fsync", lambda: real_fsync(p)))
     setattr_(ix, "sha256_file", lambda p: hooks.hit("checksum", lambda: real_sha(p)))
