@@ -137,7 +137,7 @@ def build_faiss(vectors: np.ndarray, kind: str = "flat", *, hnsw_m: int = 32, ef
                 tune: bool = True) -> FaissStore:
     """A FaissStore of `kind` ("flat", "hnsw", "ivf") holding `vectors` in row order.
 
-    IVF trains its coarse quantizer on a sample (at most 256 vectors a list); `nlist` defaults
+    IVF trains its coarse quantizer on a sample (64 vectors a list); `nlist` defaults
     to about 4·sqrt(n). The search setting is then tuned on the index's own vectors to a
     recall@10 against exact search of at least 0.98 (`tune_recall`); `params()` records both.
     """
@@ -160,7 +160,7 @@ def build_faiss(vectors: np.ndarray, kind: str = "flat", *, hnsw_m: int = 32, ef
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(seed)
-        sample = vectors[rng.choice(n, size=min(n, nlist * 256), replace=False)] if n else vectors
+        sample = vectors[rng.choice(n, size=min(n, nlist * 64), replace=False)] if n else vectors
         index.train(sample)
         index.nprobe = nprobe
         store = FaissStore(dim, index)
