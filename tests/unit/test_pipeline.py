@@ -108,3 +108,29 @@ def test_starts_grammar_is_valid_gbnf_text():
     from rag.generation import starts_grammar
 
     assert starts_grammar(["Yes", "No"]) == 'root ::= ("Yes" | "No") [^\\n]*'
+
+
+def _candidate(monkeypatch, fake_pipeline, name="Wendy Sherman"):
+    entities = pytest.importorskip("rag.entities")
+    every = tuple(c.id for c in fake_pipeline.index.chunks)
+    cand = entities.Candidate(text=name, label="PERSON", score=1.0, support=every,
+                              sentence="Deputy Secretary Wendy Sherman led the US delegation.")
+    monkeypatch.setattr(entities, "entity_candidates", lambda q, hits, kind: [cand])
+    monkeypatch.setattr(entities, "choose", lambda q, cands, generator=None: cands[0] if cands else None)
+
+
+def test_the_entity_leads_when_the_model_declines_and_is_not_repeated_when_it_names_it(fake_pipeline, monkeypatch):
+    _candidate(monkeypatch, fake_pipeline)
+    fake_pipeline.generator.reply = "The articles don't say."
+    parts = list(fake_pipeline.stream("Who led the US delegation?"))
+    a = parts[-1]
+    assert not a.abstained and a.text.startswith("Wendy Sherman [") and "“Deputy Secretary" in a.text
+    assert "".join(parts[:-1]) == a.text  # the decline was never shown
+    fake_pipeline.generator.reply = "Wendy Sherman led it [1]."
+    assert fake_pipeline.answer("Who led the US delegation?").text == "Wendy Sherman led it [1]."
+
+
+def test_a_sentence_whose_names_no_passage_holds_is_not_streamed(fake_pipeline):
+    fake_pipeline.generator.reply = "Wendy Sherman led it [1]. Ada Lovell of Harbor City joined her [1]. "
+    parts = list(fake_pipeline.stream("Who led the US delegation?"))
+    assert "Ada Lovell" not in "".join(parts[:-1]) and "Ada Lovell" not in parts[-1].text
