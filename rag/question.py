@@ -26,10 +26,10 @@ _DOC = r"(?:articles?|reports?|pieces?|stor(?:y|ies)|reviews?|analys[ie]s|op-eds
 _LIST = rf"{NAME}(?:\s*,\s*(?:and\s+)?{NAME}|\s+and\s+{NAME})*"
 _Q = "'\"‘’“”"
 
-# Weaker: "according to X" and "X reported" also name people ("according to Eddy Cue"), so such a
+# Weaker: "according to X", "by X" and "X reported" also name people ("according to Eddy Cue"), so such a
 # name narrows the search when it is an outlet of the index but never alone causes a decline.
 _WEAK_PATTERNS = [
-    re.compile(rf"(?:according to|as per)\s+(?:both\s+)?(?:the\s+)?[{_Q}]?(?P<list>{_LIST})"),
+    re.compile(rf"(?:according to|as per|\bby|\bfrom)\s+(?:both\s+)?(?:the\s+)?[{_Q}]?(?P<list>{_LIST})"),
     re.compile(rf"(?P<one>{NAME})\s+(?:reports?|reported|writes|wrote|mentioned|mentions|noted|stated)\b"),
 ]
 _PUB_PATTERNS = [

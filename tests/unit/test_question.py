@@ -100,3 +100,10 @@ def test_order_in_time(q, order):
 def test_agreement_questions(q, agreement, options):
     a = analyse(q)
     assert (a.agreement, a.options) == (agreement, options)
+
+
+def test_a_source_named_by_by_narrows_date_split_claims():
+    a = analyse("Has the advice provided by Sporting News changed between the reports published on "
+                "September 28, 2023, and December 18, 2023?")
+    assert a.publications == () and a.sources == ("Sporting News",)
+    assert [c.publications for c in a.claims] == [("Sporting News",), ("Sporting News",)]
