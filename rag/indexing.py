@@ -361,14 +361,20 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 def _storable(art: Article) -> Article:
     """Lone surrogates (from a Python caller; the file loaders never make them) cannot be written
-    as UTF-8: each becomes U+FFFD, one character for one, so chunk offsets stay true."""
-    fields = {f: getattr(art, f) for f in ("id", "title", "text", "source", "published_at", "url", "caption", "path")}
-    bad = {f: v for f, v in fields.items() if isinstance(v, str) and _SURROGATES.search(v)}
-    if not bad:
-        return art
+    as UTF-8: each becomes U+FFFD, one character for one, so chunk offsets stay true. Title and
+    outlet reach the prompt as the passage's header: chat-template control strings are removed
+    from them here (the text keeps its own and is cleaned when a prompt is built)."""
     from dataclasses import replace
 
-    return replace(art, **{f: _SURROGATES.sub("\ufffd", v) for f, v in bad.items()})
+    from .prompts import strip_special_tokens
+
+    fields = {f: getattr(art, f) for f in ("id", "title", "text", "source", "published_at", "url", "caption", "path")}
+    new = {f: _SURROGATES.sub("\ufffd", v) for f, v in fields.items() if isinstance(v, str) and _SURROGATES.search(v)}
+    for f in ("title", "source"):
+        v = new.get(f, fields[f])
+        if isinstance(v, str) and strip_special_tokens(v) != v:
+            new[f] = " ".join(strip_special_tokens(v).split())
+    return replace(art, **new) if new else art
 
 
 def _check_compatible(old: Index, embedder: Embedder, chunking: dict, index_dir: Path) -> None:
