@@ -71,3 +71,21 @@ def test_a_second_build_and_a_page_upload_wait_for_the_first_and_nothing_is_lost
     assert {f"b{i}" for i in range(5)} <= ids and {f"c{i}" for i in range(5)} <= ids
     assert len(ids) == 12 and len(idx.chunks) == len(idx.store)
     assert waited >= 2.0  # the others really waited for the slow first build
+
+
+def test_rag_index_says_it_waits_for_another_build(fake_settings, tmp_path, monkeypatch, capsys):
+    import rag.embedding
+    from rag.cli import main
+
+    d = fake_settings.index_dir
+    src = tmp_path / "news"
+    src.mkdir()
+    (src / "ferry.txt").write_text("Ferry resumes\n\nThe ferry to Almada resumed on Monday.\n")
+    monkeypatch.setattr(rag.embedding, "SentenceTransformerEmbedder", lambda *a, **k: HashEmbedder())
+    first = writer("b", d, slow=2.0)
+    assert first.stdout.readline().strip() == "EMBEDDING"
+    code = main(["index", str(src), "--index", str(d), "--chunk-tokens", "40", "--chunk-overlap", "8"])
+    err = capsys.readouterr().err
+    first.communicate(timeout=60)
+    assert code == 0 and f"waiting for another build of {d} to finish" in err
+    assert {"ferry", "b0", "b4"} <= set(load_index(d).articles)
