@@ -132,7 +132,10 @@ json_values = st.recursive(
 @given(obj=json_values)
 def test_a_record_is_an_article_or_a_reason(obj):
     art, why = article_from_record(obj, "fallback")
-    assert (art is None) != (why == "") or art is not None
+    if art is None:
+        assert isinstance(why, str) and why  # refused, with a reason
+    else:
+        assert why == "" and art.text.strip() and isinstance(art.title, str) and art.id
 
 
 @COMMON
