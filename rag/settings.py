@@ -27,7 +27,7 @@ class Settings:
     # the URL of an OpenAI-compatible server (http://host:port/v1; key in RAG_LLM_API_KEY).
     llm: str = DEFAULT
     llm_model: str = ""  # the model name sent to an OpenAI-compatible server
-    # "faiss" (exact, IVF past a million vectors), "faiss-flat", "faiss-ivf", "faiss-hnsw",
+    # "faiss" (exact, IVF from 500,000 vectors), "faiss-flat", "faiss-ivf", "faiss-hnsw",
     # "milvus-lite" or the URL of a Milvus server (rag/stores.py).
     vector_store: str = "faiss"
     k: int = 4  # passages given to the LLM

@@ -27,9 +27,9 @@ from .store_milvus import MilvusStore, is_milvus
 
 FAISS_FILE = "index.faiss"
 LITE_DB = "milvus.db"  # in the index folder: one Milvus Lite database, a collection per generation
-# Past this many vectors the default builds an IVF index: exact search there costs tens of ms a
+# From this many vectors on, the default builds an IVF index: exact search there costs tens of ms a
 # query and grows linearly (docs/scaling.md has the measurements behind this number).
-APPROX_FROM = 1_000_000
+APPROX_FROM = 500_000
 MMAP_FROM_BYTES = 512 * 2**20  # map big index files instead of reading them: fast start-up
 VERIFY_MILVUS_UP_TO = 2_000_000  # rows fetched back to check a Milvus generation's sha256
 KINDS = ("faiss", "faiss-flat", "faiss-ivf", "faiss-hnsw", "milvus-lite")
