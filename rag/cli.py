@@ -86,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.set_defaults(func=cmd_doctor)
 
+    sp = sub.add_parser("bench", help="time this project beside the LlamaIndex peer and two embedder precisions, "
+                        "interleaved in one run (benchmarks/bench.py)")
+    try:
+        _bench_module().add_arguments(sp)
+    except OSError:  # installed without the project folder
+        sp.set_defaults(func=lambda a: _missing("benchmark (project folder's benchmarks/bench.py)"))
+    else:
+        sp.set_defaults(func=cmd_bench)
+
     sp = sub.add_parser("ui", help="open the chat page")
     sp.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     sp.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
@@ -267,6 +276,23 @@ def cmd_doctor(args) -> int:
     report = diagnose(_settings(args), recheck=args.recheck)
     print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(report.lines()))
     return 0 if report.ready else 1
+
+
+def _bench_module():
+    """benchmarks/bench.py, loaded from the project folder (it is not part of the installed package)."""
+    import importlib.util
+
+    from .settings import PROJECT_ROOT
+
+    path = PROJECT_ROOT / "benchmarks" / "bench.py"
+    spec = importlib.util.spec_from_file_location("newsqa_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cmd_bench(args) -> int:
+    return _bench_module().run(args, command="rag " + " ".join(sys.argv[1:]))
 
 
 def cmd_ui(args) -> int:
