@@ -121,7 +121,8 @@ def question_kind(q: str) -> tuple[str, str]:
     """("yes_no" | "wh" | "other", answer type). A leading clause ("Considering X, which ...",
     "After X reported ..., did Y ...") is skipped: the first question word after it decides."""
     first = re.match(rf"\W*({_AUX}|{_WH})\b", q, re.I)
-    m = first or re.search(rf",\s+({_AUX}|{_WH})\b", q, re.I)
+    m = first or re.search(rf",[{_Q}]?\s+({_AUX}|{_WH})\b", q, re.I)  # also after a quote: 'movie)," is there'
+
     if not m:
         return "other", "other"
     word = m.group(1).lower()

@@ -16,6 +16,7 @@ OUTLETS = ["TechCrunch", "The Verge", "Cnbc | World Business News Leader", "The 
     ("Did the harbour crews strike?", "yes_no", "yes_no"),
     ("After TechCrunch reported the deal, did The Verge cover it?", "yes_no", "yes_no"),
     ("Tell me about the strike.", "other", "other"),
+    ('Between the report "on the strike," and the other, is there consistency?', "yes_no", "yes_no"),
 ])
 def test_kind_and_answer_type(q, kind, atype):
     assert question_kind(q) == (kind, atype)
