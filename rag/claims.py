@@ -18,7 +18,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .citations import best_sentence, content_words
-from .question import Claim, QuestionAnalysis, match_outlets, normalise_outlet
+from .outlets import match_outlets
+from .question import Claim, QuestionAnalysis
 from .types import Chunk, ClaimVerdict, Hit
 
 # Fitted on the dev set's 200 yes/no questions (a grid over 0-0.6; the surface is flat within
@@ -136,11 +137,3 @@ def _options(options: Sequence[str]) -> tuple[str, str]:
 
     a, b = options[0], options[1]
     return (a, b) if re.fullmatch(_SAME, a, re.I) else (b, a)
-
-
-def outlet_label(v: ClaimVerdict) -> str:
-    return v.publication or "the articles"
-
-
-def same_outlet(a: str, b: str) -> bool:
-    return normalise_outlet(a) == normalise_outlet(b)

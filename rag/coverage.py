@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .question import QuestionAnalysis, match_outlets
+from .outlets import match_outlets
+from .question import QuestionAnalysis
 from .types import Chunk
 
 _WORD = re.compile(r"[a-z0-9]+")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .outlets import match_outlets, normalise_outlet  # noqa: F401  (match_outlets: part of this API)
+
 _MONTHS = "january february march april may june july august september october november december".split()
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _AUX = r"does|did|do|is|was|were|are|has|have|had|can|could|would|will|should"
@@ -190,29 +192,6 @@ def find_publications(q: str, weak: bool = False) -> list[tuple[int, int, str]]:
 
 def _is_date_word(name: str) -> bool:
     return name.split()[0].lower() in _MONTHS or name.split()[0].lower() in _DAYS
-
-
-def normalise_outlet(name: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
-    s = re.sub(r"^the ", "", s)
-    return re.sub(r" (com|co uk|net|org)$", "", s)
-
-
-def match_outlets(name: str, outlets: list[str] | tuple[str, ...]) -> list[str]:
-    """The index's outlets a named publication may be: same name, a leading part of the outlet's
-    name ("CNBC" -> "Cnbc | World Business News Leader", "the Independent" -> "The Independent -
-    Sports"), one of its "|"/"-" parts, or its initials ("NYT")."""
-    n = normalise_outlet(name)
-    if len(n) < 2:
-        return []
-    out = []
-    for o in outlets:
-        full = normalise_outlet(o)
-        parts = [normalise_outlet(p) for p in re.split(r"\s+[|:-]\s+", o)]
-        initials = "".join(w[0] for w in full.split())
-        if n == full or full.startswith(n + " ") or n in parts or (len(n) >= 3 and n.replace(" ", "") == initials):
-            out.append(o)
-    return out
 
 
 # ---------------------------------------------------------------------- dates and entities
