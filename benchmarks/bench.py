@@ -41,7 +41,8 @@ METRICS = [
     ("articles_per_s", "articles/s", "", 2),
     ("chunks", "chunks", "", 0),
     ("chunks_per_s", "chunks/s", "", 1),
-    ("ttft_p50", "time to first token p50", "s", 2),
+    ("answered", "answers written by the LLM", "", 0),
+    ("ttft_p50", "time to first token p50 (LLM answers)", "s", 2),
     ("latency_p50", "answer latency p50", "s", 2),
     ("latency_p95", "answer latency p95", "s", 2),
     ("retrieval_p50", "retrieval p50", "ms", 1),
@@ -85,9 +86,10 @@ def pair_ratios(a_runs: list[dict], b_runs: list[dict], keys=None) -> dict:
 
 def pick_subset(articles: list[dict], questions: list[dict], n_articles: int | None,
                 n_questions: int | None) -> tuple[list[dict], list[dict]]:
-    """The first questions, and the articles they cite first, then others in corpus order, so a
-    subset of the corpus can still answer the questions asked of it."""
-    qs = questions[:n_questions] if n_questions else list(questions)
+    """The first questions of each type in turn (a set sorted by type would otherwise give one
+    type only), and the articles they cite first, then others in corpus order, so a subset of the
+    corpus can still answer the questions asked of it."""
+    qs = _by_type_in_turn(questions)[:n_questions] if n_questions else list(questions)
     if not n_articles or n_articles >= len(articles):
         return list(articles), qs
     by_id = {str(a["id"]): a for a in articles}
@@ -102,6 +104,16 @@ def pick_subset(articles: list[dict], questions: list[dict], n_articles: int | N
         chosen.setdefault(str(a["id"]), a)
     order = {str(a["id"]): i for i, a in enumerate(articles)}
     return sorted(chosen.values(), key=lambda a: order[str(a["id"])]), qs
+
+
+def _by_type_in_turn(questions: list[dict]) -> list[dict]:
+    groups: dict[str, list[dict]] = {}
+    for q in questions:
+        groups.setdefault(str(q.get("type", "")), []).append(q)
+    out = []
+    for i in range(max((len(g) for g in groups.values()), default=0)):
+        out += [g[i] for g in groups.values() if i < len(g)]
+    return out
 
 
 def encoder_flops(token_counts, layers: int, hidden: int, intermediate: int) -> float:

@@ -19,6 +19,12 @@ def test_the_subset_takes_the_questions_evidence_first_in_corpus_order():
     assert bench.pick_subset(arts, qs, None, None) == (arts, qs)
 
 
+def test_questions_are_taken_from_each_type_in_turn():
+    qs = [{"id": f"{t}{i}", "type": t} for t in "abc" for i in range(3)]
+    _, got = bench.pick_subset([], qs, None, 5)
+    assert [q["id"] for q in got] == ["a0", "b0", "c0", "a1", "b1"]
+
+
 def test_ratios_are_taken_within_a_round_then_the_median():
     a = [{"ingest_s": 10.0}, {"ingest_s": 30.0}, {"ingest_s": 12.0}]
     b = [{"ingest_s": 20.0}, {"ingest_s": 30.0}, {"ingest_s": 48.0}]
@@ -50,7 +56,7 @@ def test_the_peer_figures_are_read_from_its_own_files():
 
 
 def _report(peer_runs):
-    ours = {"ingest_s": 10.0, "articles_per_s": 1.0, "chunks": 50, "chunks_per_s": 5.0, "ttft_p50": 0.9,
+    ours = {"answered": 2, "ingest_s": 10.0, "articles_per_s": 1.0, "chunks": 50, "chunks_per_s": 5.0, "ttft_p50": 0.9,
             "latency_p50": 1.5, "latency_p95": 2.0, "retrieval_p50": 30.0, "peak_rss_mb": 900,
             "embed_gflops": 50.0, "decode_tps": 100.0}
     fast = dict(ours, ingest_s=4.0, embed_gflops=120.0)
