@@ -28,12 +28,15 @@ _DOC = r"(?:articles?|reports?|pieces?|stor(?:y|ies)|reviews?|analys[ie]s|op-eds
 _LIST = rf"{NAME}(?:\s*,\s*(?:and\s+)?{NAME}|\s+and\s+{NAME})*"
 _Q = "'\"‘’“”"
 
-# Weaker: "according to X", "by X" and "X reported" also name people ("according to Eddy Cue"), so such a
+# Weaker: "according to X" and "X reported" also name people ("according to Eddy Cue"), so such a
 # name narrows the search when it is an outlet of the index but never alone causes a decline.
 _WEAK_PATTERNS = [
-    re.compile(rf"(?:according to|as per|\bby|\bfrom)\s+(?:both\s+)?(?:the\s+)?[{_Q}]?(?P<list>{_LIST})"),
+    re.compile(rf"(?:according to|as per)\s+(?:both\s+)?(?:the\s+)?[{_Q}]?(?P<list>{_LIST})"),
     re.compile(rf"(?P<one>{NAME})\s+(?:reports?|reported|writes|wrote|mentioned|mentions|noted|stated)\b"),
 ]
+# Weakest: "provided by X", "from X" name outlets as often as people or companies ("from OpenAI"):
+# they only tell whose articles a claim split by dates is about, and never split claims.
+_SOURCE_PATTERNS = [re.compile(rf"(?:\bby|\bfrom)\s+(?:the\s+)?[{_Q}]?(?P<list>{_LIST})")]
 _PUB_PATTERNS = [
     # "according to Forbes", "reported by the BBC", "articles from TechCrunch and The Age"
     re.compile(rf"(?:reported by|published by|(?:{_DOC}|coverage|another|one)\s+(?:from|by|in))\s+(?:both\s+)?(?:the\s+)?"
@@ -105,13 +108,14 @@ def analyse(question: str) -> QuestionAnalysis:
     kind, atype = question_kind(q)
     strong = find_publications(q)
     pubs = find_publications(q, weak=True)
+    named = find_publications(q, weak=True, sources=True)
     dates, bounds = find_dates(q)
-    ents = find_entities(q, [p for _, _, p in pubs])
+    ents = find_entities(q, [p for _, _, p in named])
     names = tuple(dict.fromkeys(p for _, _, p in strong))
     agreement, options = _agreement(q) if kind == "yes_no" else (None, ())
     order = _order(q, pubs) if kind == "yes_no" and agreement is None else None
-    claims = split_claims(q, pubs) if kind == "yes_no" else ()
-    return QuestionAnalysis(q, kind, atype, names, tuple(dict.fromkeys(p for _, _, p in pubs)),
+    claims = split_claims(q, pubs, [p for _, _, p in named]) if kind == "yes_no" else ()
+    return QuestionAnalysis(q, kind, atype, names, tuple(dict.fromkeys(p for _, _, p in named)),
                             tuple(d for d, _ in dates), tuple(d for d, _ in bounds), ents, claims, order,
                             agreement, options)
 
@@ -161,10 +165,10 @@ def _clean_name(name: str) -> str:
     return " ".join(words)
 
 
-def find_publications(q: str, weak: bool = False) -> list[tuple[int, int, str]]:
+def find_publications(q: str, weak: bool = False, sources: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, name) of each mention of a publication, in order; one name may recur."""
     found: list[tuple[int, int, str]] = []
-    for pat in _PUB_PATTERNS + (_WEAK_PATTERNS if weak else []):
+    for pat in _PUB_PATTERNS + (_WEAK_PATTERNS if weak else []) + (_SOURCE_PATTERNS if sources else []):
         for m in pat.finditer(q):
             group = next(g for g in ("list", "one", "quoted") if g in pat.groupindex and m.group(g))
             if group == "one" and re.search(r"\bcoverage$", m.group(0)):
@@ -272,7 +276,7 @@ def _order(q: str, pubs: list[tuple[int, int, str]]) -> str | None:
     return "before" if early else "after"
 
 
-def split_claims(q: str, pubs: list[tuple[int, int, str]]) -> tuple[Claim, ...]:
+def split_claims(q: str, pubs: list[tuple[int, int, str]], sources: list[str] = ()) -> tuple[Claim, ...]:
     """One claim per named publication: the question is cut between consecutive mentions, at the
     last joining word between them ("while", "and", "compared to" ...). A question naming fewer
     than two publications (or dates) is one claim."""
@@ -296,7 +300,7 @@ def split_claims(q: str, pubs: list[tuple[int, int, str]]) -> tuple[Claim, ...]:
             continue
         c_pubs = tuple(dict.fromkeys(n for ps, pe, n in pubs if s <= ps < e))
         if by_date:  # "TechCrunch reported on A and again on B": both claims are TechCrunch's
-            c_pubs = tuple(dict.fromkeys(n for _, _, n in pubs))
+            c_pubs = tuple(dict.fromkeys([n for _, _, n in pubs] + list(sources)))
         c_dates = tuple(dict.fromkeys(d for d, p in exact if s <= p < e))
         claims.append(Claim(text, c_pubs, c_dates))
     return tuple(claims)
