@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,21 @@ from .types import Article, Rejection
 
 SUFFIXES = (".txt", ".md", ".json", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ARTICLE_CHARS = 1_000_000  # about 150,000 words: longer is not one news article
+
+# Invisible characters an article may carry (by accident or to hide text from the reader):
+# zero-width characters, bidirectional overrides and isolates, the BOM, Unicode TAG characters,
+# lone surrogates. They are removed; other control characters become spaces; line and
+# paragraph separators become line breaks; the text is NFC-normalised.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e"
+                        "\U000e0000-\U000e007f\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n"})
+
+
+def clean_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_BREAKS)
+    return unicodedata.normalize("NFC", _CONTROL.sub(" ", _INVISIBLE.sub("", text)))
 
 # Lines that start a site's footer or navigation block; everything from the first of them on is
 # dropped when it sits in the last part of the page.
@@ -62,9 +78,8 @@ class LoadReport:
 
 def content_hash(article: Article) -> str:
     """What makes two articles the same: their title, text, date and outlet."""
-    key = "\x1f".join(
-        [article.title.strip(), " ".join(article.text.split()), article.published_at or "", article.source or ""]
-    )
+    norm = lambda s: " ".join(unicodedata.normalize("NFC", s or "").split())  # noqa: E731 - NFD or spacing: same article
+    key = "\x1f".join([norm(article.title), norm(article.text), article.published_at or "", norm(article.source)])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -117,6 +132,11 @@ def load_file(path: str | Path, display_name: str | None = None) -> tuple[list[A
     except UnicodeDecodeError as e:
         return [], [Rejection(name, f"not UTF-8 text (bad byte at offset {e.start}): re-save it as UTF-8")]
     suffix = path.suffix.lower()
+    if suffix in (".txt", ".md") and len(text) > MAX_ARTICLE_CHARS:
+        return [], [Rejection(name, f"article too long ({len(text):,} characters; the limit is "
+                                    f"{MAX_ARTICLE_CHARS:,}): split it into separate articles")]
+    if suffix in (".txt", ".md"):  # JSON is cleaned field by field (a U+2028 may sit inside a string)
+        text = clean_text(text)
     if suffix == ".jsonl":
         return _load_jsonl(text, name)
     if suffix == ".json":
@@ -132,11 +152,12 @@ def load_file(path: str | Path, display_name: str | None = None) -> tuple[list[A
 
 def _load_jsonl(text: str, name: str) -> tuple[list[Article], list[Rejection]]:
     articles, rejected = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: splitlines() would also split on a U+2028 inside a JSON string.
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, strict=False)  # a raw tab or control character inside a string is cleaned later
         except json.JSONDecodeError as e:
             rejected.append(Rejection(name, f"malformed JSON ({e.msg} at column {e.colno})", n))
             continue
@@ -172,16 +193,20 @@ def article_from_record(obj: object, fallback_id: str) -> tuple[Article | None, 
     if not isinstance(obj, dict):
         return None, f"expected a JSON object, got {type(obj).__name__}"
     text = obj.get("text", obj.get("body"))
+    if isinstance(text, str) and len(text) > MAX_ARTICLE_CHARS:
+        return None, f"article too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
+    text = clean_text(text) if isinstance(text, str) else text  # escapes (\u200b, \ud800) decode here
     if not isinstance(text, str) or not text.strip():
         return None, "missing text (the 'text' field is absent or empty)"
     title = obj.get("title")
     if title is not None and not isinstance(title, str):
         return None, "'title' must be a string"
+    title = clean_text(title) if title is not None else None
     published, problem = normalise_date(obj.get("published_at", obj.get("date")))
     if problem:
         return None, problem
     rid = obj.get("id")
-    rid = str(rid).strip() if rid not in (None, "") else fallback_id
+    rid = (clean_text(str(rid)).strip() if rid not in (None, "") else "") or fallback_id
     title = (title or "").strip() or _first_words(text)
     return (
         Article(
@@ -215,7 +240,7 @@ def normalise_date(value: object) -> tuple[str | None, str]:
 
 
 def _opt_str(v: object) -> str | None:
-    return str(v).strip() or None if v not in (None, "") else None
+    return clean_text(str(v)).strip() or None if v not in (None, "") else None
 
 
 def _first_words(text: str, n: int = 12) -> str:

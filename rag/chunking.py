@@ -15,6 +15,7 @@ from .types import Article, Chunk
 
 TokenCounter = Callable[[str], int]
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -27,7 +28,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = m.start() if m else len(text)
         para = text[pos:end]
         if para.strip():
-            _, offsets = text_to_sentences_and_offsets(para)
+            # blingfire takes UTF-8: a lone surrogate becomes U+FFFD for it (same length, same offsets)
+            _, offsets = text_to_sentences_and_offsets(_SURROGATE.sub("\ufffd", para))
             # blingfire skips some characters (control characters, for one); the sentences are
             # made to tile the paragraph so that no character of the text is lost.
             bounds = [0] + [e for _, e in offsets[:-1]] + [len(para)] if offsets else [0, len(para)]

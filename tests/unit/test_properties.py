@@ -36,6 +36,7 @@ def words(text: str) -> int:
 
 @COMMON
 @given(text=texts, title=st.text(any_char, max_size=200), max_tokens=st.integers(8, 120), overlap=st.integers(0, 40))
+@example(text="\ud800 lone surrogate. \x1b0 escape.", title="", max_tokens=8, overlap=0)
 def test_chunker_on_arbitrary_unicode(text, title, max_tokens, overlap):
     overlap = min(overlap, max_tokens // 2)
     art = Article(id="x", title=title, text=text)
