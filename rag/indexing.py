@@ -335,22 +335,30 @@ def update_index(
 
 
 def _fit_header(chunks: list[Chunk], count: Callable[[str], int]) -> list[Chunk]:
-    """A title too long for the header's token allowance is shortened in the chunks (with "…"),
-    so header + chunk never pass the embedder's limit (it would silently cut the chunk's end)."""
-    if not chunks or count(chunk_header(chunks[0])) <= HEADER_TOKEN_ALLOWANCE:
-        return chunks
+    """A title (then an outlet) too long for the header's token allowance is shortened in the
+    chunks (with "…"), so header + chunk never pass the embedder's limit (it would silently cut
+    the chunk's end)."""
     from dataclasses import replace
 
-    title = chunks[0].title
-    lo, hi = 0, len(title)  # the longest prefix that fits: binary search on characters
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if count(chunk_header(replace(chunks[0], title=title[:mid].rstrip() + "…"))) <= HEADER_TOKEN_ALLOWANCE:
-            lo = mid
-        else:
-            hi = mid - 1
-    short = title[:lo].rstrip() + "…"
-    return [replace(c, title=short) for c in chunks]
+    def fits(c: Chunk) -> bool:
+        return count(chunk_header(c)) <= HEADER_TOKEN_ALLOWANCE
+
+    if not chunks or fits(chunks[0]):
+        return chunks
+    first = chunks[0]
+    for field_ in ("title", "source"):
+        value = getattr(first, field_) or ""
+        lo, hi = 0, len(value)  # the longest prefix that fits: binary search on characters
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(replace(first, **{field_: value[:mid].rstrip() + "…"})):
+                lo = mid
+            else:
+                hi = mid - 1
+        first = replace(first, **{field_: value[:lo].rstrip() + "…"}) if value else first
+        if fits(first):
+            break
+    return [replace(c, title=first.title, source=first.source) for c in chunks]
 
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")

@@ -55,10 +55,12 @@ def test_chunker_on_arbitrary_unicode(text, title, max_tokens, overlap):
 
 
 @COMMON
-@given(title=st.text(any_char, max_size=3000) | st.builds(lambda n: "word " * n, st.integers(0, 400)), text=texts)
-@example(title="word " * 300, text="A body. " * 100)
-@example(title="\u2028\x85 title", text="Line one\u2028line two\x85 three.")
-def test_an_indexed_chunk_with_its_header_fits_the_embedder(title, text, tmp_path_factory):
+@given(title=st.text(any_char, max_size=3000) | st.builds(lambda n: "word " * n, st.integers(0, 400)), text=texts,
+       source=st.none() | st.builds(lambda n: "outlet " * n, st.integers(0, 200)))
+@example(title="word " * 300, text="A body. " * 100, source=None)
+@example(title="word " * 300, text="A body. " * 100, source="outlet " * 300)
+@example(title="\u2028\x85 title", text="Line one\u2028line two\x85 three.", source=None)
+def test_an_indexed_chunk_with_its_header_fits_the_embedder(title, text, source, tmp_path_factory):
     """What is embedded is the header plus the chunk: it must fit the embedder's max_tokens."""
     from rag.indexing import load_index, update_index
     from rag.settings import Settings
@@ -67,7 +69,7 @@ def test_an_indexed_chunk_with_its_header_fits_the_embedder(title, text, tmp_pat
     d = tmp_path_factory.mktemp("p") / "index"
     s = Settings(index_dir=d, chunk_tokens=40, chunk_overlap=8)
     try:
-        update_index(d, [Article(id="x", title=title or "t", text=text or "body")], emb, s)
+        update_index(d, [Article(id="x", title=title or "t", text=text or "body", source=source)], emb, s)
     except RagError:
         return
     for c in load_index(d).chunks:
