@@ -38,5 +38,5 @@ def test_bench_smoke_without_the_peer(tmp_path):
     md = (out / "bench.md").read_text()
     table = [line for line in md.splitlines() if line.startswith("|")]
     assert table[0].startswith("| metric | ours-fp32 | ours-bf16 | llamaindex |")
-    assert len({line.count("|") for line in table[:12]}) == 1  # header, rule and 10 metrics alike
+    assert len({line.count("|") for line in table[:13]}) == 1  # header, rule and 11 metrics alike
     assert "llamaindex: not run" in md and "share of limit" in md
