@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -363,6 +364,7 @@ def run(args, command: str = "rag bench") -> int:
                    "--corpus", str(corpus_f), "--questions", str(questions_f), "--llm", str(llm),
                    "--result", str(res), "--index", str(work / f"index-{name}-{r}")]
             code, rss = _run_child(cmd, env, work / f"{name}-{r}.log")
+            shutil.rmtree(work / f"index-{name}-{r}", ignore_errors=True)  # logs and results stay
             if code == 0 and res.exists():
                 runs[name].append(dict(json.loads(res.read_text()), peak_rss_mb=rss))
             else:

@@ -74,3 +74,15 @@ def test_an_index_built_in_bf16_refuses_fp32_queries(fake_settings):
     update_index(d, ARTS, Bf16HashEmbedder(), fake_settings)
     with pytest.raises(IndexMismatchError, match="precision bf16, settings ask for fp32: set RAG_EMBED_PRECISION=bf16"):
         load_index(d, HashEmbedder.name)
+
+
+def test_the_real_embedder_takes_its_precision_from_the_environment_without_loading(monkeypatch):
+    from rag.embedding import DEFAULT_EMBEDDER_NAME, SentenceTransformerEmbedder
+
+    monkeypatch.setenv("RAG_EMBED_PRECISION", "bf16")
+    e = SentenceTransformerEmbedder()
+    assert (e.precision, e.name, e._batch_size, e._model) == ("bf16", DEFAULT_EMBEDDER_NAME + "@bf16", 128, None)
+    monkeypatch.delenv("RAG_EMBED_PRECISION")
+    e = SentenceTransformerEmbedder()
+    assert (e.precision, e.name, e._batch_size) == ("fp32", DEFAULT_EMBEDDER_NAME, 64)
+    assert SentenceTransformerEmbedder(precision="bf16", batch_size=8)._batch_size == 8
