@@ -247,17 +247,45 @@ class Pipeline:
         system = render(s.prompts_dir, "system")
         question = strip_special_tokens(question)
         used = list(hits)
-        while True:
+        budget = s.n_ctx - s.max_answer_tokens - PROMPT_MARGIN
+
+        def build(texts_: Sequence[str], question_: str = question) -> list[dict[str, str]]:
             passages = "\n\n".join(
                 render(s.prompts_dir, "passage", number=i, title=strip_special_tokens(h.chunk.title),
                        meta=_meta(h), text=strip_special_tokens(t))
-                for i, (h, t) in enumerate(zip(used, texts), start=1)
+                for i, (h, t) in enumerate(zip(used, texts_), start=1)
             )
-            user = render(s.prompts_dir, "answer", passages=passages, question=question)
-            messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-            if len(used) <= 1 or self._prompt_tokens(messages) + s.max_answer_tokens + PROMPT_MARGIN <= s.n_ctx:
+            user = render(s.prompts_dir, "answer", passages=passages, question=question_)
+            return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+        def longest(words: list[str], fits) -> int:
+            lo, hi = 0, len(words)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+            return lo
+
+        while True:
+            messages = build(texts)
+            if self._prompt_tokens(messages) <= budget:
                 return messages, used
-            used = used[:-1]
+            if len(used) > 1:
+                used = used[:-1]
+                continue
+            if not used:
+                return messages, used
+            # One passage alone overflows: keep the longest prefix of its words that fits (by the
+            # generator's own token count), so the answer always has its max_answer_tokens. A
+            # question so long that not even an empty passage fits is itself cut in the prompt.
+            words = texts[0].split()
+            n = longest(words, lambda m: self._prompt_tokens(build([" ".join(words[:m]) + " ..."])) <= budget)
+            text = " ".join(words[:n]) + " ..."
+            messages = build([text])
+            if self._prompt_tokens(messages) > budget:
+                qw = question.split()
+                m = longest(qw, lambda m: self._prompt_tokens(build([text], " ".join(qw[:m]) + " ...")) <= budget)
+                messages = build([text], " ".join(qw[:m]) + " ...")
+            return messages, used
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         return sum(self.generator.count_tokens(m["content"]) + 4 for m in messages)

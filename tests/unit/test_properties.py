@@ -159,8 +159,6 @@ def test_loaders_only_raise_the_projects_error(data, suffix, tmp_path_factory):
     assert all(r.reason for r in rejected)
 
 
-@pytest.mark.xfail(strict=True, reason="rag/pipeline.py build_messages keeps the last passage whole even when "
-                   "it alone overflows n_ctx; fix pending in the answering path (see docs/reliability.md)")
 def test_a_single_passage_that_cannot_fit_is_trimmed_not_sent_over_budget(budget_pipe):
     """n_ctx=768 with 256 answer tokens: a 990-character question of 495 short words and one
     180-token passage cannot both fit; the prompt must still leave room for the answer (trim the
