@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
@@ -37,11 +38,13 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
                 for c in q.claims]
     decision = decide(q, verdicts, pipe.embedder.embed_documents)
     # The passages the claims were checked against come first: they are what the answer cites.
+    # A claim not found has no supporting passage, so it cites none (its closest passage stays
+    # among the hits shown as material).
     cited: list[Hit] = []
     numbered = []
     for v in verdicts:
         n = None
-        if v.hit is not None:
+        if v.hit is not None and v.verdict != "not_found":
             ids = [h.chunk.id for h in cited]
             if v.hit.chunk.id not in ids:
                 cited.append(v.hit)
@@ -84,11 +87,39 @@ class Lead:
     quote: str  # the sentence that supports it, quoted
 
 
+# Words of a question that say where to look, not what it is about.
+_FRAME = frozenset("article articles report reports reported according mentioned news piece story published "
+                   "name named".split())
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match "voted" with "vote" and "populations" with "population"."""
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def point_words(q: QuestionAnalysis) -> set[str]:
+    """Stems of the question's point: its content words beyond the names, outlets and framing
+    ("What is the population of Harbor City?" -> {"population"})."""
+    named = content_words(" ".join(q.entities + q.publications + q.sources + ((q.speaker,) if q.speaker else ())))
+    return {stem(w) for w in content_words(q.text) - named - _FRAME}
+
+
+def about_point(sentence: str, point: set[str]) -> bool:
+    """The sentence speaks to the question's point (any of its words), or the question has none."""
+    return not point or bool(point & {stem(w) for w in content_words(sentence)})
+
+
 def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
     """The best candidate entity for a who/which/what question, with its citation, or None.
 
-    A candidate counts only when the sentence naming it talks about the question (two of its
-    content words), so "Who won the match?" over articles about something else gets no name."""
+    A candidate counts only when it is of the type asked for and the sentence naming it talks
+    about the question (two of its content words, one of them the question's point beyond its
+    names), so "Who won the match?" over articles about something else gets no name, and "What
+    is the population of X?" gets no place or unrelated amount. It cites the passages whose
+    sentences about it speak to that point, not every passage that mentions it."""
     if q.kind != "wh" or not hits:
         return None
     try:
@@ -100,13 +131,131 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
         cands = entity_candidates(q.text, list(hits), kind)
     except RagError:  # the recogniser is not installed: the model answers alone
         return None
-    words = content_words(q.text)
-    cands = [c for c in cands if len(content_words(c.sentence) & words) >= MIN_SHARED_WORDS]
+    words, point = content_words(q.text), point_words(q)
+    cands = [c for c in cands if len(content_words(c.sentence) & words) >= MIN_SHARED_WORDS
+             and about_point(c.sentence, point)]
     best = choose(q.text, cands)
     if best is None:
         return None
     ids = [h.chunk.id for h in hits]
-    numbers = [ids.index(c) + 1 for c in best.support if c in ids][:2]
+    numbers = [ids.index(c) + 1 for c in best.support if c in ids]
+    on_point = [n for n in numbers if _supports(hits[n - 1].chunk.text, best.text, point, words)]
+    numbers = (on_point or numbers)[:2]
     marks = "".join(f"[{n}]" for n in numbers)
     quote = f"“{best.sentence.strip()}”" if best.sentence else ""
     return Lead(best.text, f"{best.text} {marks}." if marks else f"{best.text}.", quote)
+
+
+def _supports(passage: str, name: str, point: set[str], words: set[str]) -> bool:
+    """A passage supports a lead when a sentence of it names the lead and speaks to the point."""
+    from .chunking import split_sentences
+
+    low = name.lower()
+    for a, b in split_sentences(passage) or [(0, len(passage))]:
+        sentence = passage[a:b]
+        if low in sentence.lower() and about_point(sentence, point) and \
+                len(content_words(sentence) & words) >= MIN_SHARED_WORDS:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------- quotes
+
+_SAYS = re.compile(r"\b(said|says|say|told|tells|warned|warns|added|adds|announced|announces|stated|states|"
+                   r"explained|noted|wrote|writes|argued|claimed|claims|insisted|according to|asked|replied|"
+                   r"commented|urged|predicted|promised|reiterated|acknowledged|confirmed|suggested)\b|[“”\"]",
+                   re.I)
+MAX_QUOTES = 2  # sentences quoted for "What did X say?"
+
+
+def quotes_of(name: str, text: str) -> list[str]:
+    """Sentences of `text` that quote `name` (the full name or the surname, with a verb of saying
+    or quotation marks)."""
+    from .chunking import split_sentences
+
+    parts = [p for p in name.split() if p.lower() not in ("mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.")]
+    if not parts:
+        return []
+    who = re.compile(r"(?<![\w-])(?:" + re.escape(" ".join(parts)) + "|" + re.escape(parts[-1]) + r")(?![\w-])")
+    return [text[a:b].strip() for a, b in split_sentences(text) or [(0, len(text))]
+            if who.search(text[a:b]) and _SAYS.search(text[a:b])]
+
+
+def answer_speaker(pipe: "Pipeline", question: str, query: str, q: QuestionAnalysis, hits: Sequence[Hit],
+                   t0: float, t_ret: float) -> Answer | None:
+    """"What did X say?" answered from the passage that quotes X: its quoting sentences (those on
+    the question's point first), cited. The retrieved passages are searched first, then every
+    passage of the index that names X. None when no passage quotes X."""
+    from .citations import cite
+
+    point = point_words(q)
+    surname = q.speaker.split()[-1]
+    have = {h.chunk.id for h in hits}
+    pool = list(hits) + [Hit(c, 0.0, len(hits) + 1) for c in pipe.index.chunks
+                         if surname in c.text and c.id not in have]
+    best: tuple[float, Hit, list[str]] | None = None
+    for h in pool:
+        found = quotes_of(q.speaker, h.chunk.text)
+        if not found:
+            continue
+        score = sum(about_point(s_, point) for s_ in found) + (1.0 if q.speaker in h.chunk.text else 0.0) \
+            + (0.5 if h in hits else 0.0) - 0.01 * h.rank
+        if best is None or score > best[0]:
+            best = (score, h, found)
+    if best is None:
+        return None
+    _, hit, found = best
+    found = sorted(found, key=lambda s_: not about_point(s_, point))[:MAX_QUOTES]
+    found = [s_ for s_ in quotes_of(q.speaker, hit.chunk.text) if s_ in found]  # in the article's order
+    shown = [hit] + [h for h in hits if h.chunk.id != hit.chunk.id]
+    shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(shown, start=1)]
+    text, citations = cite(" ".join(_with_marker(s_, 1) for s_ in found), shown)
+    return Answer(question, text, citations, tuple(shown), False,
+                  Timings(retrieval_s=t_ret, total_s=time.perf_counter() - t0), query)
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    s_ = sentence.rstrip()
+    if s_ and s_[-1] in ".!?":
+        return f"{s_[:-1]} [{n}]{s_[-1]}"
+    return f"{s_} [{n}]"
+
+
+# ------------------------------------------------------------------------------- the reply's point
+
+_NUMBER = re.compile(r"\d")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(19|20)\d\d\b|"
+                    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w'’-]*\w")
+NAMED_TYPES = ("person", "organisation", "product", "place", "event")
+
+
+def names_what_is_asked(q: QuestionAnalysis, reply: str, hits: Sequence[Hit]) -> bool:
+    """Whether a reply to a who/which/when/how-much question gives something of the type asked
+    for (a number, a date, a name the question does not contain) that a passage states in a
+    sentence on the question's point. Untyped questions ("What happened ...?") always pass."""
+    from .chunking import split_sentences
+    from .grounding import _COMMON, _MARKER
+
+    if q.kind != "wh" or q.speaker:
+        return True
+    plain = _MARKER.sub(" ", reply)
+    if q.answer_type == "amount":
+        items = re.findall(r"\d+(?:[.,]\d+)*", plain)
+    elif q.answer_type == "date":
+        items = [m.group(0) for m in _MONTH.finditer(plain)] + re.findall(r"\d+", plain)
+    elif q.answer_type in NAMED_TYPES:
+        asked = q.text.lower()
+        items = [w for w in _NAME.findall(plain) if w.lower() not in _COMMON and w.lower() not in asked]
+    else:
+        return True
+    if not items:
+        return False
+    point = point_words(q)
+    for h in hits:
+        for a, b in split_sentences(h.chunk.text) or [(0, len(h.chunk.text))]:
+            sentence = h.chunk.text[a:b]
+            flat = re.sub(r"(?<=\d),(?=\d)", "", sentence).lower()
+            if about_point(sentence, point) and any(i.replace(",", "").lower() in flat for i in items):
+                return True
+    return False

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import indexing
-from .answering import answer_claims, lead_with_entity
+from .answering import answer_claims, answer_speaker, lead_with_entity, names_what_is_asked
 from .chunking import chunk_header
 from .citations import cite
 from .coverage import Coverage, Decline
@@ -31,6 +31,7 @@ from .settings import Settings
 from .types import Answer, Hit, Timings
 
 ABSTAIN_TEXT = "The articles don't say."
+NOT_ANSWERED_TEXT = "The articles don't say: no passage found gives what the question asks for."
 _ABSTAIN = re.compile(
     r"^\W*(the )?(articles?|passages?|texts?|context)( provided)? (do(es)? not|don'?t|doesn'?t) "
     r"(say|mention|contain|provide|specify|state|include)|^\W*(there is )?no information|"
@@ -68,6 +69,15 @@ def is_abstention(text: str, question: str, passages: Sequence[str]) -> bool:
     evidence = set().union(*(content_words(p) for p in passages)) if passages else set()
     added = (content_words(rest[0]) - content_words(question)) & evidence
     return len(added) < 2
+
+
+def words_held(question: str, hits: Sequence[Hit]) -> bool:
+    """One retrieved passage holds every content word of the question (its names and its point):
+    lexical evidence that a low dense score (a small embedder blurs names) must not overrule."""
+    from .citations import content_words
+
+    words = content_words(question)
+    return bool(words) and any(words <= content_words(f"{h.chunk.title} {h.chunk.text}") for h in hits)
 
 
 def check_question(question: object, max_chars: int) -> str:
@@ -140,7 +150,15 @@ class Pipeline:
         analysis = analyse(strip_special_tokens(query))
         # What the index cannot hold is declined before anything is generated, and says why.
         decline = self.coverage().check(analysis) if "declines" in self.checks else None
-        if decline is None and (not hits or max(h.score for h in hits) < self.settings.min_score):
+        if decline is None and analysis.speaker and "entities" in self.checks:
+            # "What did X say?": the passage that quotes X answers, whatever its dense score.
+            final = answer_speaker(self, question, query, analysis, hits, t0, t_ret)
+            if final is not None:
+                yield final.text
+                yield final
+                return
+        if decline is None and (not hits or (max(h.score for h in hits) < self.settings.min_score
+                                             and not words_held(query, hits))):
             decline = Decline("no_evidence", ABSTAIN_TEXT)
         if decline is not None:
             yield decline.text
@@ -164,6 +182,12 @@ class Pipeline:
         ttft = None
         t_gen = time.perf_counter()
 
+        # A typed question (who / when / how much ...) with no entity lead is answered only when
+        # the reply names something of that type that a passage states on the question's point:
+        # its sentences are held until one does, so a decline never follows streamed text.
+        gate = not lead and "declines" in self.checks
+        passed = [not gate]
+
         def show(sentence: str) -> str | None:
             g = self._ground(sentence, hits)
             if g is None:
@@ -171,6 +195,11 @@ class Pipeline:
             if lead and not shown and lead.name.lower() not in g.lower():
                 g = f"{lead.text} {g}"
             shown.append(g)
+            if not passed[0]:
+                if not names_what_is_asked(analysis, " ".join(shown), hits):
+                    return None
+                passed[0] = True
+                return " ".join(shown)
             return g if len(shown) == 1 else " " + g
 
         starts = ("Yes", "No") if _YES_NO.match(query) else ()
@@ -200,7 +229,10 @@ class Pipeline:
         if not shown and lead:  # the model declined or wrote nothing checkable: the entity stands
             shown.append(f"{lead.text} {lead.quote}".strip())
             held = True
-        if not shown:
+        if shown and not passed[0]:  # nothing of the type asked for, on the question's point
+            text, citations, reason = NOT_ANSWERED_TEXT, (), "no_answer"
+            yield text
+        elif not shown:
             text, citations, reason = ABSTAIN_TEXT, (), "no_evidence"
             yield text
         else:

@@ -52,7 +52,7 @@ _PUB_PATTERNS = [
 ]
 # Capitalised words that open a question or a clause: not part of any name.
 _LEADING = set(
-    ("after before between considering based according did does do is was were are has have had can could would "
+    ("after before between considering based according did does do is was were are has have had can could would why "
      "will should which what who whom whose when where how while both and but or the a an in on of from by "
      "as if since during following given regarding").split()
 )
@@ -76,8 +76,16 @@ ANSWER_TYPES = {
                r"console|phone|gadget|software|feature|vehicle|car|drug|technology|character",
     "place": r"city|country|state|place|location|region|venue|stadium|nation|continent|town|county",
     "date": r"date|day|month|year|time|season|week",
-    "amount": r"amount|number|price|cost|percentage|percent|sum|figure|total|value|rate|score|salary|fee",
+    "amount": r"amount|number|price|cost|percentage|percent|sum|figure|total|value|rate|score|salary|fee|"
+              r"population|height|length|distance|weight|age|area|capacity|attendance|turnout|budget|revenue|"
+              r"size|speed|temperature|count|share|margin",
 }
+# "What did X say / tell / announce ...?": the words of a named person are asked for.
+_SPEECH = (r"say|said|tell|told|announce|announced|claim|claimed|state|stated|write|wrote|argue|argued|warn|"
+           r"warned|reveal|revealed|explain|explained|add|added|note|noted|comment|commented|mention|mentioned|"
+           r"report|reported|suggest|suggested|promise|promised|predict|predicted|insist|insisted")
+_SPEAKER = re.compile(rf"^\W*(?i:what)\s+(?i:did|does|do|has|have|had)\s+(?P<name>{NAME})\s+"
+                      rf"(?i:{_SPEECH})\b")
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class QuestionAnalysis:
     order: str | None = None  # "before" | "after" when the question asks about order in time
     agreement: str | None = None  # "same" | "different" when it asks whether reports agree / changed
     options: tuple[str, ...] = ()  # "consistent or inconsistent": the words to answer with
+    speaker: str | None = None  # "What did Alicia Moreno say?": the person whose words are asked for
 
 
 def analyse(question: str) -> QuestionAnalysis:
@@ -117,7 +126,16 @@ def analyse(question: str) -> QuestionAnalysis:
     claims = split_claims(q, pubs, [p for _, _, p in named]) if kind == "yes_no" else ()
     return QuestionAnalysis(q, kind, atype, names, tuple(dict.fromkeys(p for _, _, p in named)),
                             tuple(d for d, _ in dates), tuple(d for d, _ in bounds), ents, claims, order,
-                            agreement, options)
+                            agreement, options, find_speaker(q) if kind == "wh" else None)
+
+
+def find_speaker(q: str) -> str | None:
+    """The person whose words "What did X say / announce / tell ...?" asks for, or None."""
+    m = _SPEAKER.match(q)
+    if not m:
+        return None
+    name = _clean_name(m.group("name"))
+    return name if name and name.lower() not in _NOT_NAMES and not _is_date_word(name) else None
 
 
 # ---------------------------------------------------------------------- kind and answer type

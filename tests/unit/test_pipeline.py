@@ -59,9 +59,15 @@ def test_bad_questions_get_a_plain_error(fake_pipeline, q):
 
 
 def test_search_query_is_used_for_retrieval_and_reported(fake_pipeline):
-    a = fake_pipeline.answer("What did he say?", search_query="What did Ryabkov say about NATO?")
-    assert a.question == "What did he say?" and a.search_query == "What did Ryabkov say about NATO?"
+    a = fake_pipeline.answer("Why did he say that?", search_query="Why did Ryabkov warn about NATO?")
+    assert a.question == "Why did he say that?" and a.search_query == "Why did Ryabkov warn about NATO?"
     assert "Ryabkov" in fake_pipeline.generator.prompts[-1][1]["content"].split("Question:")[1]
+
+
+def test_what_a_named_person_said_is_answered_from_the_passage_that_quotes_them(fake_pipeline):
+    a = fake_pipeline.answer("What did he say?", search_query="What did Ryabkov say about NATO?")
+    assert not a.abstained and "Ryabkov" in a.text and a.citations
+    assert all("Ryabkov" in c.quote for c in a.citations) and fake_pipeline.generator.prompts == []
 
 
 def test_to_dict_has_the_documented_keys(fake_pipeline):
