@@ -154,7 +154,8 @@ class Pipeline:
             # "What did X say?": the passage that quotes X answers, whatever its dense score.
             final = answer_speaker(self, question, query, analysis, hits, t0, t_ret)
             if final is not None:
-                yield final.text
+                for i, sentence in enumerate(re.split(r"(?<=[.!?])\s+(?=\S)", final.text)):
+                    yield sentence if i == 0 else " " + sentence  # the final text, sentence by sentence
                 yield final
                 return
         if decline is None and (not hits or (max(h.score for h in hits) < self.settings.min_score

@@ -108,3 +108,35 @@ def test_a_source_named_by_by_narrows_date_split_claims():
                 "September 28, 2023, and December 18, 2023?")
     assert a.publications == () and a.sources == ("Sporting News",)
     assert [c.publications for c in a.claims] == [("Sporting News",), ("Sporting News",)]
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("What did Alicia Moreno say?", "Alicia Moreno"),
+    ("What did Ryabkov say about NATO?", "Ryabkov"),
+    ("What has Helen Cho announced?", "Helen Cho"),
+    ("What did the Bloomberg article say about the ferry?", None),
+    ("Who said the talks failed?", None),
+])
+def test_the_person_whose_words_are_asked_for(question, speaker):
+    assert analyse(question).speaker == speaker
+
+
+def test_a_measure_asks_for_an_amount_and_the_point_is_beyond_the_names():
+    from rag.answering import point_words
+
+    q = analyse("What is the population of Harbor City?")
+    assert q.answer_type == "amount" and point_words(q) == {"population"}
+
+
+def test_a_reply_must_name_what_is_asked_on_the_questions_point():
+    from rag.answering import names_what_is_asked
+    from rag.types import Chunk, Hit
+
+    text = ("The council approved the Eastside bridge, which will cost $340 million. "
+            "More than 8,000 runners took part in the race.")
+    hits = [Hit(Chunk("c1", "a1", 0, text, 0, len(text)), 0.5, 1)]
+    population = analyse("What is the population of Harbor City?")
+    assert not names_what_is_asked(population, "Eastside [1].", hits)
+    assert not names_what_is_asked(population, "About 8,000 people [1].", hits)  # not on the point
+    assert names_what_is_asked(analyse("How much will the bridge cost?"), "$340 million [1].", hits)
+    assert names_what_is_asked(analyse("What happened at the race?"), "Runners ran [1].", hits)  # untyped
