@@ -190,6 +190,8 @@ class Pipeline:
         passed = [not gate]
 
         def show(sentence: str) -> str | None:
+            if (shown or lead) and _ABSTAIN.search(sentence):
+                return None  # "the article doesn't say ..." after an answer would contradict it
             g = self._ground(sentence, hits)
             if g is None:
                 return None

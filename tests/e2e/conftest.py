@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
+LOCAL_NEWS = ROOT / "tests" / "fixtures" / "local_news"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("RAG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -71,13 +72,22 @@ def browser():
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory, artifacts):
     """`rag ui` over a temporary index of seeds/, real models, on a free port."""
-    tmp = tmp_path_factory.mktemp("chat-page")
+    yield from _serve(tmp_path_factory.mktemp("chat-page"), [SEEDS], artifacts / "e2e-server.log")
+
+
+@pytest.fixture(scope="session")
+def local_app_url(tmp_path_factory, artifacts):
+    """`rag ui` over a user's own small corpus (tests/fixtures/local_news: four invented
+    local-news articles) plus seeds/, real models, on a free port."""
+    yield from _serve(tmp_path_factory.mktemp("local-page"), [LOCAL_NEWS, SEEDS], artifacts / "e2e-local-server.log")
+
+
+def _serve(tmp: Path, sources: list[Path], log_path: Path):
     index = tmp / "index"
     env = _env() | {"GRADIO_TEMP_DIR": str(tmp / "uploads")}
-    subprocess.run([sys.executable, "-m", "rag.cli", "index", str(SEEDS), "--index", str(index)],
+    subprocess.run([sys.executable, "-m", "rag.cli", "index", *map(str, sources), "--index", str(index)],
                    cwd=ROOT, env=env, check=True, timeout=600, capture_output=True)
     port = free_port()
-    log_path = artifacts / "e2e-server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--index", str(index), "--port", str(port)],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
