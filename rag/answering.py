@@ -38,13 +38,11 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
                 for c in q.claims]
     decision = decide(q, verdicts, pipe.embedder.embed_documents)
     # The passages the claims were checked against come first: they are what the answer cites.
-    # A claim not found has no supporting passage, so it cites none (its closest passage stays
-    # among the hits shown as material).
     cited: list[Hit] = []
     numbered = []
     for v in verdicts:
         n = None
-        if v.hit is not None and v.verdict != "not_found":
+        if v.hit is not None:
             ids = [h.chunk.id for h in cited]
             if v.hit.chunk.id not in ids:
                 cited.append(v.hit)
