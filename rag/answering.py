@@ -148,10 +148,10 @@ def _supports(passage: str, name: str, point: set[str], words: set[str]) -> bool
     """A passage supports a lead when a sentence of it names the lead and speaks to the point."""
     from .chunking import split_sentences
 
-    low = name.lower()
+    forms = {name.lower(), name.split()[-1].lower()}  # the full name or its last word ("Bankman-Fried")
     for a, b in split_sentences(passage) or [(0, len(passage))]:
         sentence = passage[a:b]
-        if low in sentence.lower() and about_point(sentence, point) and \
+        if any(f in sentence.lower() for f in forms) and about_point(sentence, point) and \
                 len(content_words(sentence) & words) >= MIN_SHARED_WORDS:
             return True
     return False
