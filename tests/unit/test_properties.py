@@ -20,8 +20,10 @@ from rag.types import Article
 
 from ..fakes import HashEmbedder, ScriptedGenerator
 
-COMMON = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                           HealthCheck.too_slow])
+# derandomize: the same 150 examples on every run, so CI is reproducible (explore more with
+# `pytest --hypothesis-seed=N` or a larger max_examples when hunting).
+COMMON = settings(max_examples=150, deadline=2000, derandomize=True,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # Every kind of character: letters of many scripts, marks, spaces and line breaks of all kinds,
 # controls, private use, zero-width joiners, emoji, lone surrogates.
 any_char = st.characters(codec=None, exclude_categories=())
