@@ -55,14 +55,7 @@ METRICS = [
 # ----------------------------------------------------------------------------- pure helpers
 
 
-def percentile(values, q: float) -> float | None:
-    xs = sorted(v for v in values if v is not None)
-    if not xs:
-        return None
-    pos = (len(xs) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+from rag.eval_metrics import percentile  # noqa: E402  (one definition, shared with rag eval)
 
 
 def median(values) -> float | None:
@@ -202,11 +195,16 @@ def probe_matmul_fp32(n: int = 1024, seconds: float = 0.6) -> float:
 
     a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
     b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
-    a @ b
+    return _best_gflops(lambda: a @ b, n, seconds)
+
+
+def _best_gflops(matmul, n: int, seconds: float) -> float:
+    """The best rate of an n×n matrix multiply over `seconds`, after one warm-up call."""
+    matmul()
     best, t_end = 0.0, time.perf_counter() + seconds
     while time.perf_counter() < t_end:
         t = time.perf_counter()
-        a @ b
+        matmul()
         best = max(best, 2 * n ** 3 / (time.perf_counter() - t))
     return best / 1e9
 
@@ -218,13 +216,7 @@ def probe_matmul_bf16(n: int = 1024, seconds: float = 0.6) -> float | None:
         return None
     a = torch.randn(n, n).to(torch.bfloat16)
     b = torch.randn(n, n).to(torch.bfloat16)
-    a @ b
-    best, t_end = 0.0, time.perf_counter() + seconds
-    while time.perf_counter() < t_end:
-        t = time.perf_counter()
-        a @ b
-        best = max(best, 2 * n ** 3 / (time.perf_counter() - t))
-    return best / 1e9
+    return _best_gflops(lambda: a @ b, n, seconds)
 
 
 def probe_read_bandwidth(mb: int = 256, seconds: float = 0.6) -> float:
