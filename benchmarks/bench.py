@@ -55,6 +55,7 @@ METRICS = [
 # ----------------------------------------------------------------------------- pure helpers
 
 
+from rag.cpu import cpu_model  # noqa: E402
 from rag.eval_metrics import percentile  # noqa: E402  (one definition, shared with rag eval)
 
 
@@ -397,7 +398,7 @@ def run(args, command: str = "rag bench") -> int:
     report = {
         "command": command,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "cpu_model": _cpu_model(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "python": platform.python_version(),
                     "load_start": load_start, "load_end": _load()},
         "inputs": {"corpus": str(args.corpus), "questions": str(args.questions), "articles": len(articles),
                    "questions": len(questions), "llm": str(llm), "peer_python": peer_python},
@@ -420,16 +421,6 @@ def _load() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "n/a"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # ----------------------------------------------------------------------------- one side (child)

@@ -6,12 +6,12 @@ self-check (`rag.llm_check`) and the index loads with its checksums verified.
 """
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
 
+from .cpu import cpu_model
 from .errors import RagError
 from .settings import Settings
 
@@ -55,17 +55,6 @@ def _versions() -> str:
     return ", ".join(found)
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _attempt(name: str, fn) -> Check:
     """Run one check; an expected failure becomes its FAIL line, not a traceback."""
     try:
@@ -83,7 +72,7 @@ def diagnose(settings: Settings | None = None, *, recheck: bool = False) -> Doct
     checks = [
         Check("python", True, f"{sys.version.split()[0]} ({sys.executable})"),
         Check("packages", True, _versions()),
-        Check("cpu", True, f"{_cpu_model()}; {llm_check.cpu_summary()}"),
+        Check("cpu", True, f"{cpu_model()}; {llm_check.cpu_summary()}"),
         _attempt("llama.cpp build", llm_check.llama_build_info),
     ]
     embedder_holder = {}

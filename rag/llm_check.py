@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .cpu import cpu_flags
 from .errors import ModelError
 from .files import atomic_write_text
 
@@ -68,17 +69,6 @@ class CheckVerdict:
         crashed = [p for p in self.probes if p.signal]
         note = f" (with extra buffers on it was {crashed[0].detail})" if crashed else ""
         return f"ok, extra buffers {mode}: {how}{note}" + (" [cached]" if self.cached else "")
-
-
-def cpu_flags() -> list[str]:
-    """This CPU's feature flags (Linux /proc/cpuinfo), or [] where that cannot be read."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return line.split(":", 1)[1].split()
-    except OSError:
-        pass
-    return []
 
 
 def cpu_summary(flags: Sequence[str] | None = None) -> str:
