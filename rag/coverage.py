@@ -18,6 +18,11 @@ from .types import Chunk
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+# Every decline opens with this, so a reader (or any scorer reading the text) sees a refusal
+# before the reason, not a statement about the world.
+DECLINE_LEAD = "I can't answer that from the articles:"
+
+
 @dataclass(frozen=True)
 class Decline:
     reason: str  # machine-readable: unknown_publication | no_article_on_date | unknown_entity | ...
@@ -73,14 +78,14 @@ class Coverage:
     def check(self, q: QuestionAnalysis) -> Decline | None:
         missing = [p for p in q.publications if not self.has_outlet(p, q.text)]
         if missing:
-            return Decline("unknown_publication", f"The index has no articles from {_join(missing)}.")
+            return Decline("unknown_publication", f"{DECLINE_LEAD} the index has no articles from {_join(missing)}.")
         if self.dates:
             days = [d for d in q.dates if d not in self.dates]
             if days:
-                return Decline("no_article_on_date", f"The index has no article published on {_join(days)}.")
+                return Decline("no_article_on_date", f"{DECLINE_LEAD} the index has no article published on {_join(days)}.")
         unknown = [e for e in q.entities if not self.mentions(e)]
         if unknown:
-            return Decline("unknown_entity", f"No article in the index mentions {_join(unknown)}.")
+            return Decline("unknown_entity", f"{DECLINE_LEAD} no article in the index mentions {_join(unknown)}.")
         return None
 
 

@@ -19,7 +19,16 @@ COV = Coverage.of(CHUNKS)
 
 def test_unknown_publication_is_declined_and_named():
     d = COV.check(analyse("What did a Bloomberg article and a report by Reuters say about the ferry?"))
-    assert d.reason == "unknown_publication" and d.text == "The index has no articles from Bloomberg or Reuters."
+    assert d.reason == "unknown_publication" and d.text == "I can't answer that from the articles: the index has no articles from Bloomberg or Reuters."
+
+
+def test_every_decline_reads_as_a_refusal():
+    from rag.eval_metrics import abstains
+
+    for q in ("What did a Bloomberg article say?", "What did the Coast Daily report published on October 9, 2023 say?",
+              "Which team did Shubha Satheesh join?"):
+        d = COV.check(analyse(q))
+        assert d.text.startswith("I can't answer that from the articles:") and abstains(d.text), d
 
 
 def test_known_publications_match_fuzzily():

@@ -109,3 +109,21 @@ def test_our_abstention_rule_matches_the_peer_on_many_phrasings():
                "The information was not provided in the passages.", "They don't have enough information."]
     assert [abstains(s) for s in samples] == [peer.abstains(s) for s in samples]
     assert abstains(ABSTAIN_TEXT)  # the pipeline's own decline is read as one
+
+
+def test_every_decline_the_pipeline_writes_reads_as_one_to_the_peer():
+    """Our scorer also trusts the pipeline's own flag; a scorer that reads only the text must see
+    every decline too, or a run's figures differ between the two."""
+    peer = peer_scorer()
+    from rag.coverage import Coverage
+    from rag.pipeline import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
+    from rag.question import analyse
+    from rag.types import Chunk
+
+    cov = Coverage.of([Chunk(id="c1", article_id="a1", position=0, text="The ferry strike.", start=0, end=17,
+                             title="Ferry", source="Coast Daily", published_at="2023-10-02")])
+    texts = [ABSTAIN_TEXT, NOT_ANSWERED_TEXT] + [cov.check(analyse(q)).text for q in (
+        "What did a Bloomberg article say about the ferry?",
+        "What did the Coast Daily report published on October 9, 2023 say?",
+        "Which team did Shubha Satheesh join?")]
+    assert all(peer.abstains(t) for t in texts), texts
