@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 
 from . import eval_metrics as m
 from .eval_data import Question
-from .pipeline import ABSTAIN_TEXT
+from .text import ABSTAIN_TEXT
 
 # Depths of the recall@k curve: at each, the retriever is asked for that many passages (its
 # real selection, per-article cap included; not a prefix of one deep ranking).

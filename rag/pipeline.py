@@ -28,10 +28,9 @@ from .prompts import render, strip_special_tokens
 from .question import analyse
 from .retrieval import Retriever
 from .settings import Settings
+from .text import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
 from .types import Answer, Hit, Timings
 
-ABSTAIN_TEXT = "The articles don't say."
-NOT_ANSWERED_TEXT = "The articles don't say: no passage found gives what the question asks for."
 _ABSTAIN = re.compile(
     r"^\W*(the )?(articles?|passages?|texts?|context)( provided)? (do(es)? not|don'?t|doesn'?t) "
     r"(say|mention|contain|provide|specify|state|include)|^\W*(there is )?no information|"
