@@ -56,7 +56,7 @@ METRICS = [
 
 
 from rag.cpu import cpu_model  # noqa: E402
-from rag.eval_metrics import percentile  # noqa: E402  (one definition, shared with rag eval)
+from rag.eval.metrics import percentile  # noqa: E402  (one definition, shared with rag eval)
 
 
 def median(values) -> float | None:

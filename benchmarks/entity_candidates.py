@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.entities import answer_type, choose_with_llm, entity_candidates  # noqa: E402
-from rag.eval_metrics import answer_correct  # noqa: E402
+from rag.eval.metrics import answer_correct  # noqa: E402
 
 
 def matches(text: str, golds: list[str]) -> bool:
@@ -40,7 +40,7 @@ def load(path: Path) -> list[dict]:
 
 def retriever_for(index_dir: Path):
     from rag.embedding import SentenceTransformerEmbedder
-    from rag.evaluation import LastQueryMemo
+    from rag.eval.runs import LastQueryMemo
     from rag.indexing import load_index
     from rag.retrieval import Retriever
     from rag.settings import Settings

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("eval", help="run a Q&A test set and score it")
     common(sp)
     try:
-        from .eval_cli import add_arguments, run
+        from .eval.cli import add_arguments, run
     except ImportError:  # evaluation extras missing
         sp.set_defaults(func=lambda a: _missing("evaluation"))
     else:

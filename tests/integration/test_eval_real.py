@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from rag.cli import main
-from rag.evaluation import evaluate, prepare_index
+from rag.eval import evaluate, prepare_index
 from rag.indexing import load_index
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
-from ..unit.test_eval_crosscheck import agreement
+from ..unit.eval.test_crosscheck import agreement
 
 pytestmark = pytest.mark.integration
 
@@ -106,13 +106,13 @@ def test_a_real_run_resumes_after_an_interruption(fixture_index, real_embedder, 
     gen = StopsMidAnswer(real_generator, stop_at=2)
     pipe = Pipeline(real_embedder, index, gen, settings)
     with pytest.raises(KeyboardInterrupt):
-        evaluate(QUESTIONS, pipeline=pipe, out=out, limit=4)
+        evaluate(QUESTIONS, pipe, out=out, limit=4)
     before = [json.loads(line)["id"] for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert 1 <= len(before) < 4  # the answer cut off mid-way was not recorded
 
     gen = StopsMidAnswer(real_generator, stop_at=0)
     pipe.generator = gen
-    r = evaluate(QUESTIONS, pipeline=pipe, out=out, limit=4)
+    r = evaluate(QUESTIONS, pipe, out=out, limit=4)
     asked = [q.id for q in r.questions.questions if any(q.question in c for c in gen.calls)]
     assert not set(asked) & set(before)  # finished questions were not asked again
     ids = [json.loads(line)["id"] for line in (out / "predictions.jsonl").read_text().splitlines()]

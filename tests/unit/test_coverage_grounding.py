@@ -23,7 +23,7 @@ def test_unknown_publication_is_declined_and_named():
 
 
 def test_every_decline_reads_as_a_refusal():
-    from rag.eval_metrics import abstains
+    from rag.eval.metrics import abstains
 
     for q in ("What did a Bloomberg article say?", "What did the Coast Daily report published on October 9, 2023 say?",
               "Which team did Shubha Satheesh join?"):

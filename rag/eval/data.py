@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RagError
+from ..errors import RagError
 
 UNTYPED = "untyped"
 SUFFIXES = (".jsonl", ".csv", ".yaml", ".yml")

@@ -1,8 +1,8 @@
 """Per-question scores and their aggregates, on hand-made predictions."""
 import pytest
 
-from rag.eval_data import Question
-from rag.eval_scoring import Passage, Prediction, baseline, compute_metrics, score_question
+from rag.eval.data import Question
+from rag.eval.scoring import Passage, Prediction, baseline, compute_metrics, score_question
 
 Q_YES = Question("y", "Did both say so?", ("Yes",), ("d1", "d2"), ("Fact one.",), "comparison_query")
 Q_WHO = Question("w", "Who?", ("Ada Lovell",), ("d3",), (), "inference_query")

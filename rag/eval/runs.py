@@ -1,35 +1,43 @@
-"""Run a question set against an index and score it.
+"""One evaluation run: every question asked of a ready pipeline, scored, and the run folder's
+own files: predictions.jsonl (appended as answers come, read back to resume) and run.json (the
+settings a resumed run must match, and one record per session).
 
-    from rag.evaluation import evaluate
-    result = evaluate("questions.jsonl", corpus=["corpus.jsonl"], out="runs/dev")
+    from rag.eval import evaluate
+    result = evaluate("questions.jsonl", pipeline, out="runs/dev")
     result.metrics.overall.accuracy, result.metrics.by_type["comparison_query"].recall_at_k
 
 With `out`, each prediction is appended to out/predictions.jsonl as soon as it is made, and a
 later run with the same out folder and settings skips the ids already there: an interrupted run
 resumes where it stopped. The figures are then recomputed from the whole predictions file and
-written as metrics.json, report.md and PNG charts (see eval_report).
+written as metrics.json, report.md and PNG charts (see report). Building the index and the
+pipeline for `rag eval` is cli.build_pipeline's part.
 """
 from __future__ import annotations
 
-import hashlib
+import dataclasses
+import json
+import os
 import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from .errors import RagError
-from .eval_data import Question, QuestionSet, load_questions
-from .eval_metrics import mean
-from .eval_runs import PREDICTIONS, RUN_FILE, EvalRunError, PredictionLog, RunRecord
-from .eval_scoring import (CURVE_DEPTHS, Metrics, Passage, Prediction, QuestionScore, compute_metrics,
-                           score_question)
-from .settings import PROJECT_ROOT, Settings
-from .types import Answer
+from ..errors import RagError
+from ..settings import PROJECT_ROOT, Settings
+from ..types import Answer
+from .data import Question, QuestionSet, load_questions
+from .metrics import mean
+from .scoring import CURVE_DEPTHS, Metrics, Passage, Prediction, QuestionScore, compute_metrics, score_question
 
-__all__ = ["EvalResult", "EvalRunError", "IndexStats", "Metrics", "Prediction", "evaluate", "eval_index_dir",
-           "load_questions"]
+PREDICTIONS = "predictions.jsonl"
+RUN_FILE = "run.json"
+
+
+class EvalRunError(RagError):
+    """The output folder holds a run that this one cannot continue."""
+
 
 @dataclass(frozen=True)
 class IndexStats:
@@ -57,70 +65,24 @@ class EvalResult:
     resumed: int = 0  # predictions found from an earlier session and kept
 
 
-def eval_index_dir(corpus: Sequence[str | Path]) -> Path:
-    """index/eval-<corpus stem> (plus a short hash when several paths are given)."""
-    paths = [Path(p) for p in corpus]
-    name = f"eval-{paths[0].stem or paths[0].name}"
-    if len(paths) > 1:
-        name += "-" + hashlib.sha1("\n".join(str(p.resolve()) for p in paths).encode()).hexdigest()[:8]
-    return PROJECT_ROOT / "index" / name
+def evaluate(questions: str | Path | QuestionSet, pipeline, *, out: str | Path | None = None,
+             limit: int | None = None, retrieval_only: bool = False, progress: bool = False,
+             command: str | None = None, index_stats: IndexStats | None = None) -> EvalResult:
+    """Answer every question with a ready `pipeline` (or only retrieve, with `retrieval_only`)
+    and score the answers; the run's settings are the pipeline's.
 
-
-def prepare_index(corpus: Sequence[str | Path], index_dir: Path, embedder, settings: Settings,
-                  progress: Callable[[int, int], None] | None = None) -> IndexStats:
-    """Build (or reuse, when unchanged) the index of the corpus files."""
-    from .articles import load_paths
-    from .indexing import update_index
-
-    report = load_paths(corpus)
-    if not report.articles:
-        detail = f" ({report.rejected[0]})" if report.rejected else ""
-        raise RagError(f"no article could be read from {', '.join(map(str, corpus))}{detail}")
-    b = update_index(index_dir, report.articles, embedder, settings, rejected=report.rejected, progress=progress)
-    return IndexStats(
-        dir=str(index_dir), articles=b.articles_total, chunks=b.chunks_total, reused=b.chunks_added == 0,
-        build_s=b.seconds, embed_s=b.embed_seconds, chunks_embedded=b.chunks_added,
-        chunks_per_s=b.chunks_per_s or None, rejected=len(b.rejected),
-    )
-
-
-def evaluate(questions: str | Path | QuestionSet, *, corpus: Sequence[str | Path] = (), index: str | Path | None = None,
-             settings: Settings | None = None, pipeline=None, embedder=None, generator=None,
-             out: str | Path | None = None, limit: int | None = None, retrieval_only: bool = False,
-             progress: bool = False, command: str | None = None) -> EvalResult:
-    """Answer every question (or only retrieve, with `retrieval_only`) and score the answers.
-
-    `corpus`: article files to index first (into `index`, default index/eval-<corpus stem>);
-    without it the existing index at `index` (default: settings.index_dir) is used.
-    `pipeline`: a ready Pipeline (tests); otherwise one is built from settings, `embedder` and
-    `generator` (ready models may be passed in).
+    `index_stats`: figures of the index as built for this run (cli.build_pipeline); by default
+    those of the pipeline's index. `command`: the command line, for the report.
     """
     t0, started = time.perf_counter(), datetime.now(timezone.utc)
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions)
     qset = qset.limit(limit)
-    settings = settings or Settings.from_env()
-    if pipeline is not None:
-        settings = pipeline.settings
-    else:
-        index_dir = Path(index) if index else eval_index_dir(corpus) if corpus else settings.index_dir
-        settings = settings.replace(index_dir=index_dir)
+    settings = pipeline.settings
     out = Path(out) if out else None
     log = PredictionLog(out / PREDICTIONS) if out else None
-    # A run folder with other settings is refused here, before any index is built or model loaded.
     run = RunRecord(out / RUN_FILE, settings, qset.path, retrieval_only) if out else None
     done = log.load() if log else {}
-    stats = None
-    if pipeline is None:
-        from .embedding import SentenceTransformerEmbedder
-        from .pipeline import Pipeline
-
-        embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
-        if corpus:
-            stats = prepare_index(corpus, settings.index_dir, embedder, settings,
-                                  _index_progress() if progress else None)
-        pipeline = Pipeline.from_settings(settings, embedder=embedder, generator=generator)
-    if stats is None:
-        stats = _index_stats(pipeline)
+    stats = index_stats or _index_stats(pipeline)
     wanted = {q.id for q in qset.questions}
     resumed = sum(1 for i in done if i in wanted)
     if run:
@@ -151,7 +113,7 @@ def evaluate(questions: str | Path | QuestionSet, *, corpus: Sequence[str | Path
     metrics, scores = compute_metrics(qset.questions, preds, settings.k, retrieval_only)
     result = EvalResult(metrics, preds, scores, qset, settings, stats, out, time.perf_counter() - t0, resumed)
     if out:
-        from .eval_report import write_outputs
+        from .report import write_outputs
 
         write_outputs(result, run.data if run else {})
     return result
@@ -184,8 +146,8 @@ def run_questions(questions: Sequence[Question], pipeline, k: int, retrieval_onl
 
 def predict(pipeline, q: Question, k: int, retrieval_only: bool = False) -> Prediction:
     """Ask one question (or only retrieve for it) and record what happened."""
-    from .pipeline import check_question
-    from .prompts import strip_special_tokens
+    from ..pipeline import check_question
+    from ..prompts import strip_special_tokens
 
     t0 = time.perf_counter()
     try:
@@ -247,19 +209,104 @@ def _index_stats(pipeline) -> IndexStats | None:
     return IndexStats(dir=str(idx.dir), articles=len(idx.articles), chunks=len(idx.chunks), reused=True)
 
 
-def _index_progress() -> Callable[[int, int], None]:
-    """A tqdm bar for embedding, created on the first report (a no-op update shows none)."""
-    bar = None
+# ----------------------------------------------------------------------------- the run folder
 
-    def report(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
 
-            bar = tqdm(total=total, unit="chunk", desc="indexing", file=sys.stderr, dynamic_ncols=True)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
 
-    return report
+class PredictionLog:
+    """predictions.jsonl: one line per finished question, appended and synced as they come."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def load(self) -> dict[str, Prediction]:
+        """The finished predictions; a torn or unreadable line (a crash mid-write) is dropped."""
+        if not self.path.exists():
+            return {}
+        good: list[str] = []
+        done: dict[str, Prediction] = {}
+        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for line in lines:
+            try:
+                p = Prediction.from_json(json.loads(line))
+            except (json.JSONDecodeError, TypeError, KeyError):
+                continue
+            if not line.endswith("\n") or p.id in done:
+                continue
+            done[p.id] = p
+            good.append(line)
+        if len(good) != len(lines):
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text("".join(good), encoding="utf-8")
+            os.replace(tmp, self.path)
+        return done
+
+    def append(self, p: Prediction, score: QuestionScore | None = None) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(p.to_json(score), ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+# Settings that do not change the answers: a run may resume with other values.
+_NEUTRAL = {"n_threads", "seeds_dir"}
+
+
+class RunRecord:
+    """run.json: the settings of a run (a resumed run must match them) and its sessions."""
+
+    def __init__(self, path: Path, settings: Settings, questions: str, retrieval_only: bool):
+        self.path = Path(path)
+        cfg = {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(settings).items()
+               if k not in _NEUTRAL}
+        self.config = dict(cfg, questions=str(Path(questions).resolve()), retrieval_only=retrieval_only)
+        self.data: dict = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self._ticked = 0.0
+        old = self.data.get("config")
+        if old is not None:
+            diff = [f"{k}={old.get(k)!r} there, {v!r} here" for k, v in self.config.items() if old.get(k) != v]
+            if diff:
+                raise EvalRunError(
+                    f"{self.path.parent} holds a run with other settings ({'; '.join(diff)}): "
+                    "give another --out folder, or delete that one to start afresh"
+                )
+
+    def start(self, command: str | None, stats, started: datetime) -> None:
+        self.data.setdefault("config", self.config)
+        self.data.setdefault("sessions", []).append({
+            "started": started.isoformat(timespec="seconds"),
+            "command": command, "commit": _git_commit(), "python": sys.version.split()[0],
+        })
+        if stats is not None and (not stats.reused or "index" not in self.data):
+            self.data["index"] = dataclasses.asdict(stats)
+        self._write()
+
+    def tick(self, wall_s: float, predicted: int, every_s: float = 30.0) -> None:
+        """Record the session's progress now and then, so a killed session still counts its time."""
+        if wall_s - self._ticked >= every_s:
+            self._ticked = wall_s
+            self.data["sessions"][-1].update(wall_s=round(wall_s, 2), predicted=predicted)
+            self._write()
+
+    def finish(self, wall_s: float, predicted: int) -> None:
+        self.data["sessions"][-1].update(
+            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), wall_s=round(wall_s, 2),
+            predicted=predicted)
+        self._write()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False))
+        os.replace(tmp, self.path)
+
+
+def _git_commit() -> str | None:
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() or None if r.returncode == 0 else None

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.eval_data import QuestionFileError, load_questions
+from rag.eval.data import QuestionFileError, load_questions
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "multihop_small"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "multihop_small"
 
 
 def test_the_fixture_loads_in_the_shared_jsonl_format():

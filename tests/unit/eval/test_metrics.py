@@ -1,7 +1,7 @@
 """The pure metric functions on hand-made cases, edge cases listed up front."""
 import pytest
 
-from rag import eval_metrics as m
+from rag.eval import metrics as m
 
 
 # ----------------------------------------------------------------------------- normalisation

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.eval_data import load_questions
-from rag.eval_metrics import polarity
-from rag.eval_scoring import Prediction, compute_metrics
+from rag.eval.data import load_questions
+from rag.eval.metrics import polarity
+from rag.eval.scoring import Prediction, compute_metrics
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "multihop_small"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "multihop_small"
 # Default: ../shared/peer/score.py beside the project folder.
-PEER = Path(os.environ.get("PEER_SCORER", Path(__file__).resolve().parents[3] / "shared" / "peer" / "score.py"))
+PEER = Path(os.environ.get("PEER_SCORER", Path(__file__).resolve().parents[4] / "shared" / "peer" / "score.py"))
 
 
 def peer_scorer():
@@ -92,15 +92,15 @@ def test_our_figures_agree_with_the_peer_scorer_on_hand_made_predictions(k):
 def test_the_one_intended_difference_is_the_both_verdicts_rule():
     peer = peer_scorer()
     assert peer.answer_correct("Yes. No.", ["Yes"]) is True  # the first word decides there
-    from rag.eval_metrics import answer_correct
+    from rag.eval.metrics import answer_correct
 
     assert answer_correct("Yes. No.", ["Yes"]) is False
 
 
 def test_our_abstention_rule_matches_the_peer_on_many_phrasings():
     peer = peer_scorer()
-    from rag.eval_metrics import abstains
-    from rag.pipeline import ABSTAIN_TEXT
+    from rag.eval.metrics import abstains
+    from rag.text import ABSTAIN_TEXT
 
     samples = [ABSTAIN_TEXT, "The articles don’t say.", "I don't know", "No information is given.",
                "There is no mention of it", "The context does not specify the date.", "Yes, certainly.",
@@ -116,7 +116,7 @@ def test_every_decline_the_pipeline_writes_reads_as_one_to_the_peer():
     every decline too, or a run's figures differ between the two."""
     peer = peer_scorer()
     from rag.coverage import Coverage
-    from rag.pipeline import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
+    from rag.text import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
     from rag.question import analyse
     from rag.types import Chunk
 

@@ -6,14 +6,12 @@ import pytest
 
 from rag.articles import load_paths
 from rag.cli import main
-from rag.eval_data import load_questions
-from rag.evaluation import EvalResult, EvalRunError, IndexStats, evaluate
-from rag.eval_report import compare
+from rag.eval import EvalResult, EvalRunError, compare, evaluate, load_questions
 from rag.indexing import load_index, update_index
 from rag.pipeline import ABSTAIN_TEXT, Pipeline
 from rag.types import Article
 
-from ..fakes import HashEmbedder, ScriptedGenerator
+from ...fakes import HashEmbedder, ScriptedGenerator
 
 ARTICLES = [
     Article(id="orchard", title="Orchard apples harvest", source="Farm News", published_at="2023-10-01",
@@ -75,7 +73,7 @@ def read_predictions(out):
 
 def test_a_run_writes_predictions_metrics_report_and_charts(pipe, questions_file, tmp_path):
     out = tmp_path / "run"
-    r = evaluate(questions_file, pipeline=pipe, out=out)
+    r = evaluate(questions_file, pipe, out=out)
     assert isinstance(r, EvalResult) and r.out == out and r.resumed == 0
     assert {p.name for p in out.iterdir()} >= {
         "predictions.jsonl", "metrics.json", "report.md", "run.json",
@@ -114,7 +112,7 @@ def test_a_run_writes_predictions_metrics_report_and_charts(pipe, questions_file
 
 
 def test_the_curve_at_the_run_k_equals_the_headline_figures(pipe, questions_file):
-    r = evaluate(questions_file, pipeline=pipe)
+    r = evaluate(questions_file, pipe)
     at_k = next(p for p in r.metrics.curve if p.k == r.metrics.k)
     assert at_k.recall == r.metrics.overall.recall_at_k and at_k.hit == r.metrics.overall.hit_at_k
     assert [p.k for p in r.metrics.curve][:5] == [1, 2, 3, 4, 5]
@@ -139,13 +137,13 @@ def test_an_interrupted_run_resumes_where_it_stopped(pipe, questions_file, tmp_p
     out = tmp_path / "run"
     pipe.generator = Interrupting(stop_at=3)
     with pytest.raises(KeyboardInterrupt):
-        evaluate(questions_file, pipeline=pipe, out=out)
+        evaluate(questions_file, pipe, out=out)
     assert [p["id"] for p in read_predictions(out)] == ["q1", "q2"]
     with open(out / "predictions.jsonl", "a") as fh:
         fh.write('{"id": "q3", "question": "torn wri')  # a crash in the middle of a line
 
     pipe.generator = ScriptedGenerator(reply_by_question)
-    r = evaluate(questions_file, pipeline=pipe, out=out)
+    r = evaluate(questions_file, pipe, out=out)
     asked = [m[-1]["content"] for m in pipe.generator.prompts]
     assert len(asked) == 2 and QUESTIONS[2]["question"] in asked[0]  # q1, q2 not asked again
     assert [p["id"] for p in read_predictions(out)] == ["q1", "q2", "q3", "q4"]
@@ -154,27 +152,27 @@ def test_an_interrupted_run_resumes_where_it_stopped(pipe, questions_file, tmp_p
     assert [s["predicted"] for s in run["sessions"]] == [2, 2]
     assert "over 2 sessions (resumed)" in (out / "report.md").read_text()
 
-    again = evaluate(questions_file, pipeline=pipe, out=out)  # all done: nothing asked
+    again = evaluate(questions_file, pipe, out=out)  # all done: nothing asked
     assert len(pipe.generator.prompts) == 2 and again.resumed == 4
 
 
 def test_resuming_with_other_settings_is_refused(pipe, questions_file, tmp_path):
     out = tmp_path / "run"
-    evaluate(questions_file, pipeline=pipe, out=out, limit=1)
+    evaluate(questions_file, pipe, out=out, limit=1)
     pipe.settings = pipe.settings.replace(k=3)
     with pytest.raises(EvalRunError, match=r"other settings \(k=2 there, 3 here\).*another --out"):
-        evaluate(questions_file, pipeline=pipe, out=out)
+        evaluate(questions_file, pipe, out=out)
 
 
 def test_limit_then_a_larger_limit_continues(pipe, questions_file, tmp_path):
     out = tmp_path / "run"
-    assert evaluate(questions_file, pipeline=pipe, out=out, limit=2).metrics.n_questions == 2
-    r = evaluate(questions_file, pipeline=pipe, out=out, limit=3)
+    assert evaluate(questions_file, pipe, out=out, limit=2).metrics.n_questions == 2
+    r = evaluate(questions_file, pipe, out=out, limit=3)
     assert r.resumed == 2 and [p.id for p in r.predictions] == ["q1", "q2", "q3"]
 
 
 def test_retrieval_only_runs_no_generator(pipe, questions_file):
-    r = evaluate(questions_file, pipeline=pipe, retrieval_only=True)
+    r = evaluate(questions_file, pipe, retrieval_only=True)
     assert pipe.generator.prompts == []
     o = r.metrics.overall
     assert o.accuracy is None and o.abstention_recall is None and o.recall_at_k is not None
@@ -185,7 +183,7 @@ def test_a_question_the_pipeline_refuses_is_recorded_and_counted_wrong(pipe, tmp
     p = tmp_path / "q.jsonl"
     p.write_text(json.dumps({"id": "long", "question": "apples " * 400, "answers": ["x"]}) + "\n"
                  + json.dumps({"id": "ok", "question": QUESTIONS[0]["question"], "answers": ["Ada Lovell"]}) + "\n")
-    r = evaluate(p, pipeline=pipe)
+    r = evaluate(p, pipe)
     assert r.predictions[0].error and "characters long" in r.predictions[0].error
     assert r.scores["long"].correct is False and r.scores["ok"].correct is True
     assert r.metrics.overall.errors == 1
@@ -193,9 +191,9 @@ def test_a_question_the_pipeline_refuses_is_recorded_and_counted_wrong(pipe, tmp
 
 def test_compare_two_runs(pipe, questions_file, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    evaluate(questions_file, pipeline=pipe, out=a)
+    evaluate(questions_file, pipe, out=a)
     pipe.generator = ScriptedGenerator("Yes.")
-    evaluate(questions_file, pipeline=pipe, out=b)
+    evaluate(questions_file, pipe, out=b)
     text = compare(a, b)
     row = next(line for line in text.splitlines() if line.startswith("| accuracy, all"))
     assert re.search(r"\| 0\.750 \| 0\.250 \| -0\.500 \|", row)
@@ -204,7 +202,7 @@ def test_compare_two_runs(pipe, questions_file, tmp_path):
 
 def test_cli_compare_and_cli_errors(pipe, questions_file, tmp_path, capsys):
     a = tmp_path / "a"
-    evaluate(questions_file, pipeline=pipe, out=a)
+    evaluate(questions_file, pipe, out=a)
     assert main(["eval", "--compare", str(a), str(a)]) == 0
     assert "+0.000" in capsys.readouterr().out
     assert main(["eval"]) == 1
@@ -216,30 +214,8 @@ def test_cli_compare_and_cli_errors(pipe, questions_file, tmp_path, capsys):
     assert err.startswith("error: question file") and err.count("\n") == 1
 
 
-def test_the_default_eval_index_lives_under_index_named_after_the_corpus(tmp_path):
-    from rag.evaluation import eval_index_dir
-    from rag.settings import PROJECT_ROOT
-
-    assert eval_index_dir(["/data/multihop/corpus.jsonl"]) == PROJECT_ROOT / "index" / "eval-corpus"
-    two = eval_index_dir(["/data/a.jsonl", "/data/b"])
-    assert two.parent == PROJECT_ROOT / "index" and two.name.startswith("eval-a-")
-
-
-def test_index_stats_of_a_corpus_built_in_the_run(tmp_path, fake_settings):
-    from rag.evaluation import prepare_index
-
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("".join(json.dumps({"id": a.id, "title": a.title, "text": a.text}) + "\n" for a in ARTICLES))
-    s = fake_settings
-    first = prepare_index([corpus], tmp_path / "ix", HashEmbedder(), s)
-    assert isinstance(first, IndexStats) and not first.reused and first.articles == 3
-    assert first.chunks_embedded == first.chunks > 0 and first.chunks_per_s > 0
-    again = prepare_index([corpus], tmp_path / "ix", HashEmbedder(), s)
-    assert again.reused and again.chunks_embedded == 0 and again.chunks == first.chunks
-
-
 def test_the_fixture_question_set_is_usable_for_the_runner():
-    qs = load_questions(__import__("pathlib").Path(__file__).resolve().parent.parent
+    qs = load_questions(__import__("pathlib").Path(__file__).resolve().parents[2]
                         / "fixtures" / "multihop_small" / "questions.jsonl")
     ids = {a.id for a in load_paths([qs.path.replace("questions.jsonl", "corpus.jsonl")]).articles}
     assert all(set(q.evidence_ids) <= ids for q in qs.questions)
@@ -248,7 +224,7 @@ def test_the_fixture_question_set_is_usable_for_the_runner():
 def test_a_killed_session_still_records_its_time(fake_settings, questions_file, tmp_path):
     from datetime import datetime, timezone
 
-    from rag.eval_runs import RunRecord
+    from rag.eval.runs import RunRecord
 
     path = tmp_path / "run" / "run.json"
     rec = RunRecord(path, fake_settings, str(questions_file), False)

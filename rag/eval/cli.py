@@ -2,16 +2,23 @@
 
     rag eval QUESTIONS [--corpus PATH...] [--index DIR] [--out DIR] [--limit N] [--k N] [--retrieval-only]
     rag eval --compare RUN_A RUN_B
+
+`build_pipeline` builds (or reuses) the index of the corpus and loads the models; `evaluate`
+(runs.py) then answers the questions with that pipeline.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Callable, Sequence
 
-from .errors import RagError
+from ..errors import RagError
+from ..settings import PROJECT_ROOT, Settings
+from .runs import IndexStats
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,9 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="print two finished runs' metrics side by side (with B − A)")
 
 
-def run(args: argparse.Namespace, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.compare:
-        from .eval_report import compare
+        from .report import compare
 
         print(compare(*args.compare))
         return 0
@@ -41,19 +48,22 @@ def run(args: argparse.Namespace, settings) -> int:
         raise RagError("give a question file (rag eval QUESTIONS ...) or two runs to --compare")
     if args.limit is not None and args.limit < 1:
         raise RagError(f"--limit {args.limit} must be at least 1")
-    from .eval_data import load_questions
-    from .eval_report import fmt
-    from .evaluation import evaluate
+    from .data import load_questions
+    from .report import fmt
+    from .runs import RUN_FILE, RunRecord, evaluate
 
     qset = load_questions(args.questions)  # fail on a bad file before loading models
     for problem in qset.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     out = args.out or Path("runs") / args.questions.stem
-    command = command_line(args)
+    settings = eval_settings(settings, args.corpus, args.index)
+    # A run folder with other settings is refused here, before any index is built or model loaded.
+    RunRecord(out / RUN_FILE, settings, qset.path, args.retrieval_only)
     t0 = time.perf_counter()
     try:
-        result = evaluate(qset, corpus=args.corpus, index=args.index, settings=settings, out=out,
-                          limit=args.limit, retrieval_only=args.retrieval_only, progress=True, command=command)
+        pipeline, stats = build_pipeline(settings, args.corpus, progress=True)
+        result = evaluate(qset, pipeline, out=out, limit=args.limit, retrieval_only=args.retrieval_only,
+                          progress=True, command=command_line(args), index_stats=stats)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished answers are kept in {out}/predictions.jsonl; "
               "run the same command again to resume", file=sys.stderr)
@@ -61,6 +71,79 @@ def run(args: argparse.Namespace, settings) -> int:
     print(summary_lines(result, fmt))
     print(f"wall time {time.perf_counter() - t0:.1f} s; report: {out / 'report.md'}")
     return 0
+
+
+# ----------------------------------------------------------------------------- index and pipeline
+
+
+def eval_index_dir(corpus: Sequence[str | Path]) -> Path:
+    """index/eval-<corpus stem> (plus a short hash when several paths are given)."""
+    paths = [Path(p) for p in corpus]
+    name = f"eval-{paths[0].stem or paths[0].name}"
+    if len(paths) > 1:
+        name += "-" + hashlib.sha1("\n".join(str(p.resolve()) for p in paths).encode()).hexdigest()[:8]
+    return PROJECT_ROOT / "index" / name
+
+
+def eval_settings(settings: Settings, corpus: Sequence[str | Path] = (), index: str | Path | None = None) -> Settings:
+    """The settings of a run: its index is `index`, else index/eval-<corpus stem> when a corpus is
+    given, else the settings' own."""
+    index_dir = Path(index) if index else eval_index_dir(corpus) if corpus else settings.index_dir
+    return settings.replace(index_dir=index_dir)
+
+
+def build_pipeline(settings: Settings, corpus: Sequence[str | Path] = (), *, embedder=None, generator=None,
+                   progress: bool = False):
+    """A pipeline over settings.index_dir, with the corpus files indexed into it first (reused when
+    unchanged); returns (pipeline, the index's figures, or None without a corpus). Ready models
+    may be passed in."""
+    from ..embedding import SentenceTransformerEmbedder
+    from ..pipeline import Pipeline
+
+    embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
+    stats = None
+    if corpus:
+        stats = prepare_index(corpus, settings.index_dir, embedder, settings, _index_progress() if progress else None)
+    return Pipeline.from_settings(settings, embedder=embedder, generator=generator), stats
+
+
+def prepare_index(corpus: Sequence[str | Path], index_dir: Path, embedder, settings: Settings,
+                  progress: Callable[[int, int], None] | None = None) -> IndexStats:
+    """Build (or reuse, when unchanged) the index of the corpus files."""
+    from ..articles import load_paths
+    from ..indexing import update_index
+
+    report = load_paths(corpus)
+    if not report.articles:
+        detail = f" ({report.rejected[0]})" if report.rejected else ""
+        raise RagError(f"no article could be read from {', '.join(map(str, corpus))}{detail}")
+    b = update_index(index_dir, report.articles, embedder, settings, rejected=report.rejected, progress=progress)
+    return IndexStats(
+        dir=str(index_dir), articles=b.articles_total, chunks=b.chunks_total, reused=b.chunks_added == 0,
+        build_s=b.seconds, embed_s=b.embed_seconds, chunks_embedded=b.chunks_added,
+        chunks_per_s=b.chunks_per_s or None, rejected=len(b.rejected),
+    )
+
+
+def _index_progress() -> Callable[[int, int], None]:
+    """A tqdm bar for embedding, created on the first report (a no-op update shows none)."""
+    bar = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="chunk", desc="indexing", file=sys.stderr, dynamic_ncols=True)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return report
+
+
+# ----------------------------------------------------------------------------- console
 
 
 def command_line(args: argparse.Namespace) -> str:

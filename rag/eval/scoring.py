@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Iterable, Sequence
 
-from . import eval_metrics as m
-from .eval_data import Question
-from .text import ABSTAIN_TEXT
+from ..text import ABSTAIN_TEXT
+from . import metrics as m
+from .data import Question
 
 # Depths of the recall@k curve: at each, the retriever is asked for that many passages (its
 # real selection, per-article cap included; not a prefix of one deep ranking).

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import RagError
+from ..errors import RagError
 
 # (key in GroupMetrics, label, kind); kind: "rate" (0..1), "s" (seconds), "n" (count), "x" (number)
 SUMMARY_ROWS = [
@@ -77,7 +77,7 @@ def write_outputs(result, run: dict) -> None:
         "settings": run.get("config") or {k: str(v) for k, v in dataclasses.asdict(result.settings).items()},
     }
     _write(out / "metrics.json", json.dumps(payload, indent=2, ensure_ascii=False))
-    from .eval_charts import write_charts
+    from .charts import write_charts
 
     charts = write_charts(result, out)
     _write(out / "report.md", render_report(result, run, wall, charts))
