@@ -40,7 +40,6 @@ def load(path: Path) -> list[dict]:
 
 def retriever_for(index_dir: Path):
     from rag.embedding import SentenceTransformerEmbedder
-    from rag.eval.runs import LastQueryMemo
     from rag.indexing import load_index
     from rag.retrieval import Retriever
     from rag.settings import Settings
@@ -48,8 +47,7 @@ def retriever_for(index_dir: Path):
     s = Settings.from_env(index_dir=index_dir)
     emb = SentenceTransformerEmbedder(s.embedder)
     idx = load_index(index_dir, emb.name)
-    # One query vector serves every k.
-    return Retriever(LastQueryMemo(emb), idx, candidates=s.candidates, max_per_article=s.max_chunks_per_article,
+    return Retriever(emb, idx, candidates=s.candidates, max_per_article=s.max_chunks_per_article,
                      mode=s.retrieval)
 
 
@@ -76,12 +74,13 @@ def main() -> int:
         print(f"answer_type None on {kind}: {none}/{len(group)}")
 
     retriever = retriever_for(args.index)
+    vectors = {q["id"]: retriever.embedder.embed_query(q["question"]) for q in inference}  # one per question, every k
     generator = None
     for k in ks:
         top1 = strict = top3 = llm1 = 0
         t_ner, t_llm, rows = 0.0, 0.0, []
         for q in inference:
-            hits = retriever.search(q["question"], k)
+            hits = retriever.search_vector(vectors[q["id"]], k, q["question"])
             t0 = time.perf_counter()
             cands = entity_candidates(q["question"], hits, answer_type(q["question"]))
             t_ner += time.perf_counter() - t0

@@ -90,10 +90,6 @@ def evaluate(questions: str | Path | QuestionSet, pipeline, *, out: str | Path |
     todo = [q for q in qset.questions if q.id not in done]
     by_id = {q.id: q for q in qset.questions}
     predicted = 0
-    retriever = getattr(pipeline, "retriever", None)
-    plain_embedder = getattr(retriever, "embedder", None)
-    if plain_embedder is not None:  # one query vector serves every depth
-        retriever.embedder = LastQueryMemo(plain_embedder)
     try:
         for p in run_questions(todo, pipeline, settings.k, retrieval_only, progress,
                                done=[(q, done[q.id]) for q in qset.questions if q.id in done],
@@ -105,8 +101,6 @@ def evaluate(questions: str | Path | QuestionSet, pipeline, *, out: str | Path |
             if run:
                 run.tick(time.perf_counter() - t0, predicted)
     finally:
-        if plain_embedder is not None:
-            retriever.embedder = plain_embedder
         if run:
             run.finish(time.perf_counter() - t0, predicted)
     preds = tuple(done[q.id] for q in qset.questions if q.id in done)
@@ -150,14 +144,15 @@ def predict(pipeline, q: Question, k: int, retrieval_only: bool = False) -> Pred
     from ..prompts import strip_special_tokens
 
     t0 = time.perf_counter()
+    retriever = pipeline.retriever
     try:
         query = strip_special_tokens(check_question(q.question, pipeline.settings.max_question_chars))
+        final, pieces, vec = None, [], None
         if retrieval_only:
-            hits = pipeline.retrieve(query, k)
+            vec = retriever.embedder.embed_query(query)
+            hits = retriever.search_vector(vec, k, query)
             ret_s = time.perf_counter() - t0
-            final, pieces = None, []
         else:
-            final, pieces = None, []
             for part in pipeline.stream(q.question, k=k):
                 if isinstance(part, Answer):
                     final = part
@@ -165,8 +160,7 @@ def predict(pipeline, q: Question, k: int, retrieval_only: bool = False) -> Pred
                     pieces.append(part)
             hits = list(final.hits)
         latency = time.perf_counter() - t0
-        rankings = {d: tuple(h.chunk.article_id for h in (hits if d == k else pipeline.retrieve(query, d)))
-                    for d in sorted(set(CURVE_DEPTHS) | {k})}
+        rankings = depth_rankings(retriever, query, k, hits, vec)
     except RagError as e:
         return Prediction(id=q.id, question=q.question, answer="", error=str(e),
                           latency_s=time.perf_counter() - t0)
@@ -185,21 +179,12 @@ def predict(pipeline, q: Question, k: int, retrieval_only: bool = False) -> Pred
     )
 
 
-class LastQueryMemo:
-    """Wraps an embedder and remembers its last query vector, so retrieving at every depth of
-    the recall curve embeds the question once."""
-
-    def __init__(self, embedder):
-        self._embedder = embedder
-        self._last: tuple[str, object] | None = None
-
-    def __getattr__(self, name):
-        return getattr(self._embedder, name)
-
-    def embed_query(self, text: str):
-        if self._last is None or self._last[0] != text:
-            self._last = (text, self._embedder.embed_query(text))
-        return self._last[1]
+def depth_rankings(retriever, query: str, k: int, hits, vec=None) -> dict[int, tuple[str, ...]]:
+    """The article ids the retriever returns when asked for each depth of the recall curve (`hits`
+    at k), all from one query vector (`vec`, or the query embedded once here)."""
+    vec = retriever.embedder.embed_query(query) if vec is None else vec
+    return {d: tuple(h.chunk.article_id for h in (hits if d == k else retriever.search_vector(vec, d, query)))
+            for d in sorted(set(CURVE_DEPTHS) | {k})}
 
 
 def _index_stats(pipeline) -> IndexStats | None:
@@ -210,7 +195,6 @@ def _index_stats(pipeline) -> IndexStats | None:
 
 
 # ----------------------------------------------------------------------------- the run folder
-
 
 
 class PredictionLog:

@@ -179,6 +179,28 @@ def test_retrieval_only_runs_no_generator(pipe, questions_file):
     assert r.metrics.baselines == {} and r.metrics.retrieval_only
 
 
+class CountingEmbedder(HashEmbedder):
+    def __init__(self):
+        self.queries = []
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return super().embed_query(text)
+
+
+@pytest.mark.parametrize("retrieval_only", [True, False])
+def test_every_depth_of_the_curve_is_retrieved_from_one_query_vector(pipe, questions_file, retrieval_only):
+    emb = CountingEmbedder()
+    pipe.embedder = pipe.retriever.embedder = emb
+    r = evaluate(questions_file, pipe, retrieval_only=retrieval_only)
+    # Retrieval-only: one embedding a question; answering: the pipeline's own, then one for the curve.
+    assert len(emb.queries) == len(QUESTIONS) * (1 if retrieval_only else 2)
+    for p in r.predictions:
+        assert set(p.rankings) >= {1, 2, 5, 20}
+        for d, ids in p.rankings.items():  # what the retriever returns when asked for d passages
+            assert ids == tuple(h.chunk.article_id for h in pipe.retrieve(p.question, d))
+
+
 def test_a_question_the_pipeline_refuses_is_recorded_and_counted_wrong(pipe, tmp_path):
     p = tmp_path / "q.jsonl"
     p.write_text(json.dumps({"id": "long", "question": "apples " * 400, "answers": ["x"]}) + "\n"
