@@ -10,12 +10,13 @@ runs (asking the questions; the run folder), report (metrics.json, report.md, co
 """
 from .cli import build_pipeline, eval_index_dir, eval_settings, prepare_index
 from .data import Question, QuestionFileError, QuestionSet, load_questions
+from .metrics import GroupMetrics, Metrics
 from .report import compare
 from .runs import EvalResult, EvalRunError, IndexStats, evaluate
-from .scoring import Metrics, Passage, Prediction, QuestionScore, compute_metrics, score_question
+from .scoring import Passage, Prediction, QuestionScore, compute_metrics, score_question
 
 __all__ = [
-    "EvalResult", "EvalRunError", "IndexStats", "Metrics", "Passage", "Prediction", "Question", "QuestionFileError",
-    "QuestionScore", "QuestionSet", "build_pipeline", "compare", "compute_metrics", "eval_index_dir",
-    "eval_settings", "evaluate", "load_questions", "prepare_index", "score_question",
+    "EvalResult", "EvalRunError", "GroupMetrics", "IndexStats", "Metrics", "Passage", "Prediction", "Question",
+    "QuestionFileError", "QuestionScore", "QuestionSet", "build_pipeline", "compare", "compute_metrics",
+    "eval_index_dir", "eval_settings", "evaluate", "load_questions", "prepare_index", "score_question",
 ]

@@ -1,4 +1,5 @@
-"""Pure metric functions: one question's answer, retrieval and citations against its gold.
+"""Pure metric functions: one question's answer, retrieval and citations against its gold; and the
+figures they add up to (`GroupMetrics` per group of questions, `Metrics` for a whole run).
 
 Nothing here touches models, files or the pipeline; every function is a small rule that the unit
 tests check on hand-made cases. The rules follow MultiHop-RAG's and SQuAD's conventions:
@@ -16,6 +17,7 @@ import re
 import string
 import unicodedata
 from collections import Counter
+from dataclasses import asdict, dataclass, field
 from typing import Collection, Iterable, Sequence
 
 # ----------------------------------------------------------------------------- normalisation
@@ -27,9 +29,7 @@ _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 def normalize(text: str | None) -> str:
     """Lower-case; drop ASCII and Unicode punctuation, the articles a/an/the; collapse spaces."""
     text = (text or "").lower()
-    text = "".join(
-        ch for ch in text if ch not in _ASCII_PUNCT and not unicodedata.category(ch).startswith("P")
-    )
+    text = "".join(ch for ch in text if ch not in _ASCII_PUNCT and not unicodedata.category(ch).startswith("P"))
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
@@ -39,10 +39,8 @@ POLARITY = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
 _POLAR_WORD = re.compile(r"\b(yes|no|true|false)\b")
 # A yes/no word used as a verdict: opening the answer or a sentence, or closing a clause
 # ("Yes, ...", "... The answer is no."). "no" as a determiner ("no evidence") is not one.
-_VERDICT = re.compile(
-    r"(?:^|[.!?;:\n]\s*)[\"'(*\s]*(yes|no|true|false)\b|\b(yes|no|true|false)\s*(?:[.,;:!?)]|$)",
-    re.IGNORECASE,
-)
+_VERDICT = re.compile(r"(?:^|[.!?;:\n]\s*)[\"'(*\s]*(yes|no|true|false)\b|\b(yes|no|true|false)\s*(?:[.,;:!?)]|$)",
+                      re.IGNORECASE)
 
 
 def first_polarity(answer: str) -> str | None:
@@ -58,9 +56,7 @@ def verdicts(answer: str) -> set[str]:
 
 def polarity(answer: str) -> str | None:
     """The answer's yes/no polarity: 'yes', 'no', 'both' (it states both verdicts) or None."""
-    if len(verdicts(answer)) > 1:
-        return "both"
-    return first_polarity(answer)
+    return "both" if len(verdicts(answer)) > 1 else first_polarity(answer)
 
 
 # ----------------------------------------------------------------------------- answers
@@ -111,29 +107,24 @@ def best_em(answer: str, golds: Sequence[str]) -> bool | None:
 
 # ----------------------------------------------------------------------------- abstention
 
-_ABSTAIN = re.compile(
-    "|".join(
-        [
-            r"\bi\s+(?:do\s+not|don't|dont)\s+know\b",
-            r"\b(?:i\s+)?(?:cannot|can\s*not|can't|am\s+unable\s+to|are\s+unable\s+to|unable\s+to|could\s+not"
-            r"|couldn't)\s+(?:answer|determine|find|tell|say|provide|confirm|verify|identify|be\s+determined"
-            r"|be\s+answered)\b",
-            r"\b(?:insufficient|not\s+enough|no\s+(?:relevant\s+|specific\s+|such\s+)?)\s*(?:information|info|data"
-            r"|context|evidence|details)\b",
-            r"\b(?:don't|do\s+not|does\s+not|doesn't|did\s+not|didn't)\s+have\s+(?:enough|sufficient|any|the)\s+"
-            r"(?:information|data|details|context)\b",
-            r"\b(?:context|passages?|documents?|articles?|text|sources?|information)\s+(?:provided\s+)?"
-            r"(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't)\s+(?:provide|contain|mention|include"
-            r"|specify|state|say|give|discuss|cover|address|answer)\b",
-            r"\b(?:is|are|was|were)\s+not\s+(?:mentioned|provided|specified|stated|given|available|included"
-            r"|discussed)\s+in\s+the\s+(?:context|passages?|documents?|articles?|text|sources?|information)\b",
-            r"\bthere\s+is\s+no\s+(?:mention|information|indication|record|data)\b",
-            r"\bnot\s+possible\s+to\s+(?:answer|determine|say|tell)\b",
-            r"\b(?:answer|this)\s+is\s+(?:unknown|not\s+known)\b",
-        ]
-    ),
-    re.IGNORECASE,
-)
+_ABSTAIN = re.compile("|".join([
+    r"\bi\s+(?:do\s+not|don't|dont)\s+know\b",
+    r"\b(?:i\s+)?(?:cannot|can\s*not|can't|am\s+unable\s+to|are\s+unable\s+to|unable\s+to|could\s+not"
+    r"|couldn't)\s+(?:answer|determine|find|tell|say|provide|confirm|verify|identify|be\s+determined"
+    r"|be\s+answered)\b",
+    r"\b(?:insufficient|not\s+enough|no\s+(?:relevant\s+|specific\s+|such\s+)?)\s*(?:information|info|data"
+    r"|context|evidence|details)\b",
+    r"\b(?:don't|do\s+not|does\s+not|doesn't|did\s+not|didn't)\s+have\s+(?:enough|sufficient|any|the)\s+"
+    r"(?:information|data|details|context)\b",
+    r"\b(?:context|passages?|documents?|articles?|text|sources?|information)\s+(?:provided\s+)?"
+    r"(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't)\s+(?:provide|contain|mention|include"
+    r"|specify|state|say|give|discuss|cover|address|answer)\b",
+    r"\b(?:is|are|was|were)\s+not\s+(?:mentioned|provided|specified|stated|given|available|included"
+    r"|discussed)\s+in\s+the\s+(?:context|passages?|documents?|articles?|text|sources?|information)\b",
+    r"\bthere\s+is\s+no\s+(?:mention|information|indication|record|data)\b",
+    r"\bnot\s+possible\s+to\s+(?:answer|determine|say|tell)\b",
+    r"\b(?:answer|this)\s+is\s+(?:unknown|not\s+known)\b",
+]), re.IGNORECASE)
 # "No, the article does not provide ..." commits to an answer: it is not an abstention.
 _COMMITTED = re.compile(r"^\W*(?:yes|no)\s*[,.;:!]", re.IGNORECASE)
 
@@ -195,31 +186,21 @@ def reciprocal_rank(retrieved: Sequence[str], evidence: Collection[str], k: int 
     return 0.0
 
 
-def squash(text: str) -> str:
-    return " ".join((text or "").split())
-
-
 def evidence_hit(passages: Sequence[str], facts: Sequence[str], k: int) -> bool | None:
     """Some of the first k passages contains a gold evidence sentence (whitespace-normalised)."""
-    facts = [squash(f) for f in facts if f and f.strip()]
+    facts = [" ".join(f.split()) for f in facts if f and f.strip()]
     if not facts:
         return None
-    texts = [squash(p) for p in passages[:k]]
+    texts = [" ".join((p or "").split()) for p in passages[:k]]
     return any(f in t for t in texts for f in facts)
 
 
 # ----------------------------------------------------------------------------- citations
 
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-def citation_markers(text: str) -> list[int]:
-    """Every [n] / [n, m] passage number in the text, in order."""
-    return [int(n) for m in _MARKER.finditer(text or "") for n in m.group(1).split(",")]
-
 
 def citation_validity(markers: Sequence[int], n_passages: int) -> bool | None:
-    """Every marker points to one of the n passages given (None when there is no marker)."""
+    """Every marker (the [n] numbers of an answer, rag.citations.markers) points to one of the n
+    passages given (None when there is no marker)."""
     if not markers:
         return None
     return all(1 <= n <= n_passages for n in markers)
@@ -234,7 +215,7 @@ def citation_precision(cited: Collection[str], evidence: Collection[str]) -> flo
     return len(cited & ev) / len(cited)
 
 
-# ----------------------------------------------------------------------------- aggregates
+# ----------------------------------------------------------------------------- aggregates and the figures
 
 
 def mean(values: Iterable[float | bool | None]) -> float | None:
@@ -248,6 +229,69 @@ def percentile(values: Iterable[float | None], q: float) -> float | None:
     if not xs:
         return None
     pos = (len(xs) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
+    lo, hi = int(pos), min(int(pos) + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+@dataclass(frozen=True)
+class GroupMetrics:
+    n: int
+    n_answerable: int
+    n_unanswerable: int
+    accuracy: float | None = None  # all questions; declining is the right answer when unanswerable
+    accuracy_answerable: float | None = None
+    token_f1: float | None = None
+    exact_match: float | None = None
+    abstention_precision: float | None = None
+    abstention_recall: float | None = None  # share of unanswerable questions declined
+    abstention_f1: float | None = None
+    false_abstention_rate: float | None = None  # share of answerable questions declined
+    declined: float | None = None  # share of all questions declined
+    hit_at_k: float | None = None
+    recall_at_k: float | None = None
+    mrr: float | None = None
+    evidence_hit_at_k: float | None = None
+    citation_validity: float | None = None  # of answers holding [n] markers
+    citation_precision: float | None = None  # of answers citing something
+    cited_share: float | None = None  # answers (not declined) that cite a passage
+    latency_p50: float | None = None
+    latency_p95: float | None = None
+    ttft_p50: float | None = None
+    ttft_p95: float | None = None
+    tokens_per_s: float | None = None  # decoding: tokens after the first / time after the first
+    prompt_tokens: float | None = None  # mean prompt size of the answers generated
+    retrieval_p50: float | None = None
+    retrieval_p95: float | None = None
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    k: int
+    recall: float | None
+    hit: float | None
+    mrr: float | None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str
+    answer: str
+    overall: GroupMetrics
+    by_type: dict[str, GroupMetrics] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    k: int
+    n_questions: int
+    n_scored: int
+    missing: tuple[str, ...]
+    overall: GroupMetrics
+    by_type: dict[str, GroupMetrics]
+    curve: tuple[CurvePoint, ...]
+    baselines: dict[str, Baseline]
+    retrieval_only: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)

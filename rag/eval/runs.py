@@ -28,8 +28,8 @@ from ..errors import RagError
 from ..settings import PROJECT_ROOT, Settings
 from ..types import Answer
 from .data import Question, QuestionSet, load_questions
-from .metrics import mean
-from .scoring import CURVE_DEPTHS, Metrics, Passage, Prediction, QuestionScore, compute_metrics, score_question
+from .metrics import Metrics, mean
+from .scoring import CURVE_DEPTHS, Passage, Prediction, QuestionScore, compute_metrics, score_question
 
 PREDICTIONS = "predictions.jsonl"
 RUN_FILE = "run.json"

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Iterable, Sequence
 
+from ..citations import markers
 from ..text import ABSTAIN_TEXT
 from . import metrics as m
 from .data import Question
+from .metrics import Baseline, CurvePoint, GroupMetrics, Metrics
 
 # Depths of the recall@k curve: at each, the retriever is asked for that many passages (its
 # real selection, per-article cap included; not a prefix of one deep ranking).
@@ -107,41 +109,9 @@ def score_question(q: Question, p: Prediction, k: int, answered: bool = True) ->
         hit_at_k=m.hit_at_k(ids, q.evidence_ids, k), recall_at_k=m.recall_at_k(ids, q.evidence_ids, k),
         rr=m.reciprocal_rank(ids, q.evidence_ids, k),
         evidence_hit=m.evidence_hit([x.text for x in p.retrieved], q.evidence_facts, k),
-        citation_valid=m.citation_validity(m.citation_markers(p.raw_answer), len(p.retrieved)) if answered else None,
+        citation_valid=m.citation_validity(markers(p.raw_answer or ""), len(p.retrieved)) if answered else None,
         citation_precision=m.citation_precision(p.citations, q.evidence_ids) if answered else None,
     )
-
-
-@dataclass(frozen=True)
-class GroupMetrics:
-    n: int
-    n_answerable: int
-    n_unanswerable: int
-    accuracy: float | None = None  # all questions; declining is the right answer when unanswerable
-    accuracy_answerable: float | None = None
-    token_f1: float | None = None
-    exact_match: float | None = None
-    abstention_precision: float | None = None
-    abstention_recall: float | None = None  # share of unanswerable questions declined
-    abstention_f1: float | None = None
-    false_abstention_rate: float | None = None  # share of answerable questions declined
-    declined: float | None = None  # share of all questions declined
-    hit_at_k: float | None = None
-    recall_at_k: float | None = None
-    mrr: float | None = None
-    evidence_hit_at_k: float | None = None
-    citation_validity: float | None = None  # of answers holding [n] markers
-    citation_precision: float | None = None  # of answers citing something
-    cited_share: float | None = None  # answers (not declined) that cite a passage
-    latency_p50: float | None = None
-    latency_p95: float | None = None
-    ttft_p50: float | None = None
-    ttft_p95: float | None = None
-    tokens_per_s: float | None = None  # decoding: tokens after the first / time after the first
-    prompt_tokens: float | None = None  # mean prompt size of the answers generated
-    retrieval_p50: float | None = None
-    retrieval_p95: float | None = None
-    errors: int = 0
 
 
 def summarize(scores: Sequence[QuestionScore], preds: Sequence[Prediction] = ()) -> GroupMetrics:
@@ -176,38 +146,6 @@ def summarize(scores: Sequence[QuestionScore], preds: Sequence[Prediction] = ())
         retrieval_p95=m.percentile([x.retrieval_s for x in preds], 95),
         errors=sum(1 for x in preds if x.error),
     )
-
-
-@dataclass(frozen=True)
-class CurvePoint:
-    k: int
-    recall: float | None
-    hit: float | None
-    mrr: float | None
-
-
-@dataclass(frozen=True)
-class Baseline:
-    name: str
-    answer: str
-    overall: GroupMetrics
-    by_type: dict[str, GroupMetrics] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Metrics:
-    k: int
-    n_questions: int
-    n_scored: int
-    missing: tuple[str, ...]
-    overall: GroupMetrics
-    by_type: dict[str, GroupMetrics]
-    curve: tuple[CurvePoint, ...]
-    baselines: dict[str, Baseline]
-    retrieval_only: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def recall_curve(questions: Sequence[Question], preds: dict[str, Prediction]) -> tuple[CurvePoint, ...]:

@@ -152,8 +152,10 @@ def test_evidence_level_hit_compares_after_whitespace_normalisation():
 # ----------------------------------------------------------------------------- citations
 
 def test_citation_markers_and_validity():
-    assert m.citation_markers("A [1]. B [2, 3]. C [12].") == [1, 2, 3, 12]
-    assert m.citation_markers("no markers") == []
+    from rag.citations import markers
+
+    assert markers("A [1]. B [2, 3]. C [12]. D [2].") == [1, 2, 3, 12]
+    assert markers("no markers") == []
     assert m.citation_validity([1, 2], 5) is True
     assert m.citation_validity([1, 6], 5) is False  # [6] points past the 5 passages
     assert m.citation_validity([0], 5) is False
