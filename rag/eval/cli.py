@@ -49,7 +49,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.limit is not None and args.limit < 1:
         raise RagError(f"--limit {args.limit} must be at least 1")
     from .data import load_questions
-    from .report import fmt
     from .runs import RUN_FILE, RunRecord, evaluate
 
     qset = load_questions(args.questions)  # fail on a bad file before loading models
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"\ninterrupted: finished answers are kept in {out}/predictions.jsonl; "
               "run the same command again to resume", file=sys.stderr)
         raise
-    print(summary_lines(result, fmt))
+    print(summary_lines(result))
     print(f"wall time {time.perf_counter() - t0:.1f} s; report: {out / 'report.md'}")
     return 0
 
@@ -160,9 +159,11 @@ def command_line(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def summary_lines(result, fmt) -> str:
-    mt, o = result.metrics, result.metrics.overall
-    k = mt.k
+def summary_lines(result) -> str:
+    """The console summary: the index, then report.md's summary and per-type tables, short rows."""
+    from .report import summary_table, text_table, type_table
+
+    mt = result.metrics
     lines = []
     if result.index is not None:
         ix = result.index
@@ -171,22 +172,5 @@ def summary_lines(result, fmt) -> str:
         lines.append(f"index {ix.dir}: {ix.articles} articles, {ix.chunks} chunks; {built}")
     lines.append(f"{mt.n_scored}/{mt.n_questions} questions scored"
                  + (f" ({result.resumed} from an earlier session)" if result.resumed else ""))
-    yes, abst = mt.baselines.get("always_yes"), mt.baselines.get("always_abstain")
-    rows = [("accuracy (all)", "accuracy"), ("accuracy (answerable)", "accuracy_answerable"),
-            ("declined unanswerable", "abstention_recall"), ("declined answerable", "false_abstention_rate"),
-            (f"recall@{k}", "recall_at_k"), (f"hit@{k}", "hit_at_k"), (f"MRR@{k}", "mrr")]
-    lines.append(f"  {'':<24}{'this run':>10}" + (f"{'always Yes':>12}{'abstain':>10}" if yes else ""))
-    for label, key in rows:
-        v = getattr(o, key)
-        if v is None:
-            continue
-        b = [fmt(getattr(x.overall, key)) if x and key not in ("recall_at_k", "hit_at_k", "mrr") else ""
-             for x in (yes, abst)]
-        lines.append(f"  {label:<24}{fmt(v):>10}" + (f"{b[0]:>12}{b[1]:>10}" if yes else ""))
-    for t, g in mt.by_type.items():
-        acc = f"accuracy {fmt(g.accuracy)}  " if g.accuracy is not None else ""
-        lines.append(f"  {t:<24}n={g.n:<4} {acc}recall@{k} {fmt(g.recall_at_k)}")
-    if o.latency_p50 is not None and not mt.retrieval_only:
-        lines.append(f"  latency p50/p95 {fmt(o.latency_p50, 's')} / {fmt(o.latency_p95, 's')}; "
-                     f"first token p50 {fmt(o.ttft_p50, 's')}; {fmt(o.tokens_per_s, 'x')} tokens/s")
+    lines += [text_table(*summary_table(mt, console=True)), text_table(*type_table(mt, console=True))]
     return "\n".join(lines)

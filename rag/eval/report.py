@@ -6,42 +6,57 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import RagError
 
-# (key in GroupMetrics, label, kind); kind: "rate" (0..1), "s" (seconds), "n" (count), "x" (number)
+
+
+class Row(NamedTuple):
+    """One figure of the summary tables: its GroupMetrics field, its label in report.md, its kind
+    ("rate" 0..1, "s" seconds, "n" count, "x" number) and its label in the console summary
+    ("": report only)."""
+    key: str
+    label: str
+    kind: str
+    short: str = ""
+
+
+# The one definition of the summary tables: report.md shows every row, the console the short ones.
 SUMMARY_ROWS = [
-    ("accuracy", "accuracy, all questions (declining is right on unanswerable ones)", "rate"),
-    ("accuracy_answerable", "accuracy on answerable questions", "rate"),
-    ("token_f1", "token F1 (answerable)", "rate"),
-    ("exact_match", "exact match (answerable)", "rate"),
-    ("abstention_recall", "unanswerable questions declined (abstention recall)", "rate"),
-    ("abstention_precision", "abstention precision", "rate"),
-    ("abstention_f1", "abstention F1", "rate"),
-    ("false_abstention_rate", "answerable questions declined (false abstention)", "rate"),
-    ("hit_at_k", "evidence-article hit@k", "rate"),
-    ("recall_at_k", "evidence-article recall@k", "rate"),
-    ("mrr", "MRR@k (first evidence article)", "rate"),
-    ("evidence_hit_at_k", "evidence-sentence hit@k", "rate"),
-    ("citation_validity", "citation validity (answers whose [n] all point to a passage)", "rate"),
-    ("citation_precision", "citation precision (cited articles that are evidence)", "rate"),
-    ("cited_share", "committed answers citing a passage", "rate"),
-    ("latency_p50", "answer latency p50", "s"),
-    ("latency_p95", "answer latency p95", "s"),
-    ("ttft_p50", "time to first token p50", "s"),
-    ("ttft_p95", "time to first token p95", "s"),
-    ("tokens_per_s", "decoding speed, tokens per second (after the first token)", "x"),
-    ("prompt_tokens", "prompt tokens (mean)", "x"),
-    ("retrieval_p50", "retrieval latency p50", "s"),
-    ("retrieval_p95", "retrieval latency p95", "s"),
-    ("errors", "questions that raised an error", "n"),
+    Row("accuracy", "accuracy, all questions (declining is right on unanswerable ones)", "rate", "accuracy (all)"),
+    Row("accuracy_answerable", "accuracy on answerable questions", "rate", "accuracy (answerable)"),
+    Row("token_f1", "token F1 (answerable)", "rate"),
+    Row("exact_match", "exact match (answerable)", "rate"),
+    Row("abstention_recall", "unanswerable questions declined (abstention recall)", "rate", "declined unanswerable"),
+    Row("abstention_precision", "abstention precision", "rate"),
+    Row("abstention_f1", "abstention F1", "rate"),
+    Row("false_abstention_rate", "answerable questions declined (false abstention)", "rate", "declined answerable"),
+    Row("hit_at_k", "evidence-article hit@k", "rate", "hit@k"),
+    Row("recall_at_k", "evidence-article recall@k", "rate", "recall@k"),
+    Row("mrr", "MRR@k (first evidence article)", "rate", "MRR@k"),
+    Row("evidence_hit_at_k", "evidence-sentence hit@k", "rate"),
+    Row("citation_validity", "citation validity (answers whose [n] all point to a passage)", "rate"),
+    Row("citation_precision", "citation precision (cited articles that are evidence)", "rate"),
+    Row("cited_share", "committed answers citing a passage", "rate"),
+    Row("latency_p50", "answer latency p50", "s", "latency p50"),
+    Row("latency_p95", "answer latency p95", "s", "latency p95"),
+    Row("ttft_p50", "time to first token p50", "s", "first token p50"),
+    Row("ttft_p95", "time to first token p95", "s"),
+    Row("tokens_per_s", "decoding speed, tokens per second (after the first token)", "x", "tokens/s"),
+    Row("prompt_tokens", "prompt tokens (mean)", "x"),
+    Row("retrieval_p50", "retrieval latency p50", "s"),
+    Row("retrieval_p95", "retrieval latency p95", "s"),
+    Row("errors", "questions that raised an error", "n"),
 ]
 TYPE_COLUMNS = [
-    ("n", "n", "n"), ("accuracy", "accuracy", "rate"), ("token_f1", "F1", "rate"),
-    ("exact_match", "EM", "rate"), ("declined", "declined", "rate"), ("hit_at_k", "hit@k", "rate"),
-    ("recall_at_k", "recall@k", "rate"), ("mrr", "MRR", "rate"), ("evidence_hit_at_k", "evid. hit@k", "rate"),
-    ("citation_precision", "cit. precision", "rate"), ("latency_p50", "latency p50", "s"),
+    Row("n", "n", "n", "n"), Row("accuracy", "accuracy", "rate", "accuracy"), Row("token_f1", "F1", "rate"),
+    Row("exact_match", "EM", "rate"), Row("declined", "declined", "rate"), Row("hit_at_k", "hit@k", "rate"),
+    Row("recall_at_k", "recall@k", "rate", "recall@k"), Row("mrr", "MRR", "rate"),
+    Row("evidence_hit_at_k", "evid. hit@k", "rate"), Row("citation_precision", "cit. precision", "rate"),
+    Row("latency_p50", "latency p50", "s"),
 ]
+BASELINE_COLUMNS = {"always_yes": 'always "Yes"', "always_abstain": "always abstain"}
 WORST = 10
 
 
@@ -60,6 +75,13 @@ def fmt(value, kind: str = "rate") -> str:
 def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """The same table as plain aligned text (the console): first column left, the others right."""
+    widths = [max(map(len, col)) for col in zip(header, *rows)]
+    return "\n".join("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     .rstrip() for r in [header, *rows])
 
 
 # ----------------------------------------------------------------------------- writing a run
@@ -105,10 +127,10 @@ def render_report(result, run: dict, wall_s: float, charts: dict[str, str]) -> s
         + (f" over {len(sessions)} sessions (resumed)" if len(sessions) > 1 else ""),
         "",
     ]
-    parts += ["## Summary", "", _summary_table(mt), ""]
+    parts += ["## Summary", "", table(*summary_table(mt)), ""]
     if not mt.retrieval_only:
         parts += ["The trivial rows score fixed answers by the same rules; a real score near them is no skill.", ""]
-    parts += ["## Per question type", "", _type_table(mt), ""]
+    parts += ["## Per question type", "", table(*type_table(mt)), ""]
     if mt.curve:
         pts = [p for p in mt.curve if p.k in (1, 2, 3, 4, 5, 10, 15, 20) or p.k == k]
         parts += ["## Retrieval depth", "",
@@ -127,30 +149,36 @@ def render_report(result, run: dict, wall_s: float, charts: dict[str, str]) -> s
     return "\n".join(parts)
 
 
-def _summary_table(mt) -> str:
-    base = [mt.baselines[n].overall for n in ("always_yes", "always_abstain") if n in mt.baselines]
-    header = ["metric", "this run"] + (['always "Yes"', "always abstain"] if base else [])
+def summary_table(mt, console: bool = False) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the run's figures beside the trivial baselines (report.md; the console
+    shows the rows that have a short label)."""
+    base = {n: b.overall for n, b in mt.baselines.items() if n in BASELINE_COLUMNS}
+    header = ["metric", "this run"] + [BASELINE_COLUMNS[n] for n in base]
     rows = []
-    for key, label, kind in SUMMARY_ROWS:
-        v = getattr(mt.overall, key)
-        if v is None and kind != "n":
+    for r in SUMMARY_ROWS:
+        v = getattr(mt.overall, r.key)
+        if (v is None and r.kind != "n") or (console and not r.short):
             continue
-        label = label.replace("@k", f"@{mt.k}")
-        rows.append([label, fmt(v, kind)] + [fmt(getattr(b, key), kind) if kind == "rate" else "" for b in base])
-    return table(header, rows)
+        label = (r.short if console else r.label).replace("@k", f"@{mt.k}")
+        rows.append([label, fmt(v, r.kind)] + [fmt(getattr(b, r.key), r.kind) if r.kind == "rate" else ""
+                                               for b in base.values()])
+    return header, rows
 
 
-def _type_table(mt) -> str:
-    cols = [c for c in TYPE_COLUMNS if any(getattr(g, c[0]) is not None for g in mt.by_type.values())]
+def type_table(mt, console: bool = False) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the figures per question type, then all types, with the always-"Yes" accuracy."""
+    cols = [c for c in TYPE_COLUMNS if (c.short or not console)
+            and any(getattr(g, c.key) is not None for g in mt.by_type.values())]
     yes = mt.baselines.get("always_yes")
-    header = [c[1].replace("@k", f"@{mt.k}") for c in cols] + (['always "Yes"'] if yes else [])
+    header = ["type"] + [(c.short if console else c.label).replace("@k", f"@{mt.k}") for c in cols]
+    header += [BASELINE_COLUMNS["always_yes"]] if yes else []
     rows = []
     for t, g in list(mt.by_type.items()) + [("all", mt.overall)]:
-        row = [fmt(getattr(g, key), kind) for key, _, kind in cols]
+        row = [fmt(getattr(g, c.key), c.kind) for c in cols]
         if yes:
             row.append(fmt((yes.by_type.get(t) if t != "all" else yes.overall).accuracy))
-        rows.append([f"**{t}**" if t == "all" else t] + row)
-    return table(["type"] + header, rows)
+        rows.append([f"**{t}**" if t == "all" and not console else t] + row)
+    return header, rows
 
 
 def _index_table(ix: dict | None) -> str:
@@ -232,8 +260,8 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
         diff = "—" if va is None or vb is None else (f"{vb - va:+.3f}" if kind == "rate" else f"{vb - va:+.2f}")
         rows.append([label, fmt(va, kind), fmt(vb, kind), diff])
 
-    for key, label, kind in SUMMARY_ROWS:
-        row(label, ma["overall"].get(key), mb["overall"].get(key), kind)
+    for r in SUMMARY_ROWS:
+        row(r.label, ma["overall"].get(r.key), mb["overall"].get(r.key), r.kind)
     for t in sorted(set(ma["by_type"]) | set(mb["by_type"])):
         ta, tb = ma["by_type"].get(t, {}), mb["by_type"].get(t, {})
         row(f"{t}: accuracy", ta.get("accuracy"), tb.get("accuracy"), "rate")

@@ -50,7 +50,7 @@ def test_rag_eval_writes_every_output(cli_run):
     rc, stdout, out = cli_run
     assert rc == 0
     assert "11 articles" in stdout and "reused unchanged" in stdout
-    assert "8/8 questions scored" in stdout and "always Yes" in stdout
+    assert "8/8 questions scored" in stdout and 'always "Yes"' in stdout
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert len(rows) == 8 and len({r["id"] for r in rows}) == 8
     for r in rows:

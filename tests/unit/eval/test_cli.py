@@ -8,7 +8,7 @@ from rag.eval import IndexStats, build_pipeline, eval_index_dir, eval_settings, 
 from rag.settings import PROJECT_ROOT
 
 from ...fakes import HashEmbedder, ScriptedGenerator
-from .test_runs import ARTICLES, QUESTIONS
+from .conftest import ARTICLES, QUESTIONS
 
 
 @pytest.fixture
