@@ -60,16 +60,29 @@ BASELINE_COLUMNS = {"always_yes": 'always "Yes"', "always_abstain": "always abst
 WORST = 10
 
 
-def fmt(value, kind: str = "rate") -> str:
+def fmt(value, kind: str = "rate", unit: str | None = None) -> str:
+    """A figure as shown; seconds in `unit` ("s" or "ms"), by default the one that suits the value."""
     if value is None:
         return "—"
     if kind == "n":
         return str(int(value))
     if kind == "s":
-        return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+        return f"{value:.2f} s" if (unit or seconds_unit([value])) == "s" else f"{value * 1000:.0f} ms"
     if kind == "x":
         return f"{value:.1f}"
     return f"{value:.3f}"
+
+
+def fmt_diff(diff: float, kind: str, unit: str = "s") -> str:
+    """A difference of two figures, signed, in the figures' own unit and precision."""
+    if kind == "s":
+        return f"{diff:+.2f} s" if unit == "s" else f"{diff * 1000:+.0f} ms"
+    return {"n": f"{diff:+.0f}", "x": f"{diff:+.1f}"}.get(kind, f"{diff:+.3f}")
+
+
+def seconds_unit(values) -> str:
+    """"s" when some value reads 0.1 s or more, else "ms": one unit for figures shown side by side."""
+    return "s" if any(v is not None and v >= 0.1 for v in values) else "ms"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -249,7 +262,7 @@ def load_run_metrics(run: str | Path) -> dict:
 
 
 def compare(run_a: str | Path, run_b: str | Path) -> str:
-    """A markdown table of two runs' metrics side by side, with B − A."""
+    """A markdown table of two runs' metrics side by side, with B − A in the unit of A and B."""
     a, b = load_run_metrics(run_a), load_run_metrics(run_b)
     ma, mb = a["metrics"], b["metrics"]
     rows = []
@@ -257,8 +270,9 @@ def compare(run_a: str | Path, run_b: str | Path) -> str:
     def row(label, va, vb, kind):
         if va is None and vb is None:
             return
-        diff = "—" if va is None or vb is None else (f"{vb - va:+.3f}" if kind == "rate" else f"{vb - va:+.2f}")
-        rows.append([label, fmt(va, kind), fmt(vb, kind), diff])
+        unit = seconds_unit([va, vb])  # A, B and B − A in one unit
+        diff = "—" if va is None or vb is None else fmt_diff(vb - va, kind, unit)
+        rows.append([label, fmt(va, kind, unit), fmt(vb, kind, unit), diff])
 
     for r in SUMMARY_ROWS:
         row(r.label, ma["overall"].get(r.key), mb["overall"].get(r.key), r.kind)
