@@ -1,7 +1,10 @@
 """Evaluation: run a question set against a pipeline, score it, and report.
 
     from rag.eval import build_pipeline, eval_settings, evaluate
-    pipeline, index_stats = build_pipeline(eval_settings(Settings.from_env(), ["corpus.jsonl"]), ["corpus.jsonl"])
+    from rag.settings import Settings
+
+    settings = eval_settings(Settings.from_env(), ["corpus.jsonl"])     # index: index/eval-corpus/
+    pipeline, index_stats = build_pipeline(settings, ["corpus.jsonl"])  # builds or reuses it
     result = evaluate("questions.jsonl", pipeline, out="runs/dev", index_stats=index_stats)
 
 data (question files), metrics (metric rules and the figures), scoring (predictions to figures),
