@@ -1,17 +1,18 @@
 """The LLM seam: chat messages in, streamed text out.
 
-`LlamaCppGenerator` loads the GGUF lazily with an explicit n_ctx, the machine's cores as threads
-and a fixed seed; llama-cpp-python applies the GGUF's own chat template. The model is not
-thread-safe, so one lock is held for a whole generation: concurrent callers queue.
+`LlamaCppGenerator` loads the GGUF lazily (or its faster-reading copy, rag/requantize.py) with an
+explicit n_ctx, one decoding thread and up to all free cores for the prompt, and a fixed seed;
+llama-cpp-python applies the GGUF's own chat template. The model is not thread-safe, so one lock is held for a whole generation: concurrent callers queue.
 """
 from __future__ import annotations
 
+import json
 import struct
 import threading
 from pathlib import Path
-import json
 from typing import Iterator, Protocol, Sequence
 
+from .cpu import free_cores
 from .embedding import package_dir
 from .files import sha256_file
 from .errors import ModelError
@@ -65,7 +66,8 @@ def resolve_llm(choice: str) -> Path:
 
 
 
-def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_buffers: bool = True):
+def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_buffers: bool = True,
+               n_threads_batch: int | None = None):
     """A `llama_cpp.Llama` for `path`; `extra_buffers=False` keeps every weight in plain CPU
     memory (no repacked or AMX buffer types).
 
@@ -77,7 +79,8 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_b
     import llama_cpp
     from llama_cpp import Llama
 
-    kwargs = dict(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+    kwargs = dict(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
+                  n_threads_batch=n_threads_batch or n_threads,
                   seed=seed, verbose=False)
     if extra_buffers:
         return Llama(**kwargs)
@@ -108,20 +111,25 @@ def make_generator(settings) -> Generator:
         return OpenAIHttpGenerator(settings.llm, model=settings.llm_model, temperature=settings.temperature,
                                    seed=settings.seed)
     return LlamaCppGenerator(settings.llm, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                             n_threads_batch=settings.n_threads_batch,
                              temperature=settings.temperature, seed=settings.seed,
-                             extra_buffers=settings.llm_extra_buffers)
+                             extra_buffers=settings.llm_extra_buffers, requantize=settings.llm_requantize)
 
 
 class LlamaCppGenerator:
-    def __init__(self, choice: str = DEFAULT, *, n_ctx: int = 4096, n_threads: int = 2,
-                 temperature: float = 0.0, seed: int = 0, extra_buffers: str = "auto"):
+    def __init__(self, choice: str = DEFAULT, *, n_ctx: int = 4096, n_threads: int = 1,
+                 n_threads_batch: int | None = None, temperature: float = 0.0, seed: int = 0,
+                 extra_buffers: str = "auto", requantize: str = "off"):
         self.path = resolve_llm(choice)
         self.name = self.path.name
         self.n_ctx = n_ctx
-        self._n_threads = n_threads
+        self._n_threads = n_threads  # decoding
+        self._n_threads_batch = n_threads_batch or n_threads  # reading the prompt (at most)
         self._temperature = temperature
         self._seed = seed
         self._extra_buffers = extra_buffers  # "auto" (self-checked), "on" or "off"
+        self._requantize = requantize  # rag/requantize.py
+        self.loaded_path: Path | None = None  # the file actually run (a faster copy, or path)
         self._llm = None
         import os
 
@@ -135,15 +143,19 @@ class LlamaCppGenerator:
             with self._load_lock:
                 if self._llm is None:
                     from .llm_check import extra_buffers_for
+                    from .requantize import prompt_fast_model
 
+                    path = prompt_fast_model(self.path, self._requantize)
                     # A native crash would kill this process with no message: the first load
                     # of a model on a machine runs in a child process first (cached verdict).
-                    extra = extra_buffers_for(self.path, self._extra_buffers, n_threads=self._n_threads)
+                    extra = extra_buffers_for(path, self._extra_buffers, n_threads=self._n_threads)
                     try:
-                        self._llm = load_llama(self.path, n_ctx=self.n_ctx, n_threads=self._n_threads,
+                        self._llm = load_llama(path, n_ctx=self.n_ctx, n_threads=self._n_threads,
+                                               n_threads_batch=self._n_threads_batch,
                                                seed=self._seed, extra_buffers=extra)
                     except Exception as e:
-                        raise ModelError(f"cannot load LLM {self.path}: {e}") from e
+                        raise ModelError(f"cannot load LLM {path}: {e}") from e
+                    self.loaded_path = path
         return self._llm
 
     def count_tokens(self, text: str) -> int:
@@ -164,6 +176,8 @@ class LlamaCppGenerator:
             # can change a greedy pick.
             llm.reset()
             llm.set_seed(self._seed)
+            # Thread counts change speed, not the text (llama.cpp splits rows, not sums).
+            llm._ctx.set_n_threads(self._n_threads, free_cores(self._n_threads_batch))
             import time
 
             deadline = time.monotonic() + self.deadline_s

@@ -40,10 +40,18 @@ class Settings:
     chunk_tokens: int = 160  # chunk body size in the embedder's tokens (header excluded)
     chunk_overlap: int = 32  # tokens of trailing sentences repeated in the next chunk
     n_ctx: int = 4096
-    n_threads: int = max(1, os.cpu_count() or 1)
+    # LLM threads. Decoding one token is a few small matrix-vector products: one thread decodes
+    # as fast as two here and never stalls on a busy core. Reading the prompt is matrix-matrix
+    # work that scales with threads; it uses up to n_threads_batch, fewer when other work holds
+    # the cores at that moment (rag.cpu.free_cores). See docs/benchmarks.md.
+    n_threads: int = 1
+    n_threads_batch: int = max(1, os.cpu_count() or 1)
     # llama.cpp's extra (repacked / AMX) weight buffers: "auto" runs a one-time self-check in a
     # child process and turns them off if the model crashes with them; "on" / "off" force it.
     llm_extra_buffers: str = "auto"
+    # Convert the GGUF once to a weight type that reads prompts faster here (rag/requantize.py):
+    # "auto", "off", "q8_0" or "f16".
+    llm_requantize: str = "auto"
     max_answer_tokens: int = 160
     temperature: float = 0.0
     seed: int = 0
@@ -51,6 +59,9 @@ class Settings:
     max_question_chars: int = 1000
     max_chunks_per_article: int = 2
     evidence_sentences: int = 3  # sentences of each passage shown to the LLM (0 = whole passages)
+    # At most this many LLM tokens of those sentences in all, best first (0 = no cap): the
+    # prompt's length is most of the time to the first token (docs/benchmarks.md).
+    evidence_tokens: int = 0
 
     def __post_init__(self) -> None:
         for name in ("index_dir", "seeds_dir", "prompts_dir"):
@@ -72,6 +83,8 @@ class Settings:
             problems.append(f"n_ctx={self.n_ctx} must be between 256 and 131072")
         if self.embed_precision not in ("auto", "fp32", "bf16"):
             problems.append(f"embed_precision={self.embed_precision!r} must be 'auto', 'fp32' or 'bf16'")
+        if self.llm_requantize not in ("auto", "off", "q8_0", "f16"):
+            problems.append(f"llm_requantize={self.llm_requantize!r} must be 'auto', 'off', 'q8_0' or 'f16'")
         if self.llm_extra_buffers not in ("auto", "on", "off"):
             problems.append(f"llm_extra_buffers={self.llm_extra_buffers!r} must be 'auto', 'on' or 'off'")
         if self.vector_store not in ("faiss", "faiss-flat", "faiss-ivf", "faiss-hnsw", "milvus-lite") and \
@@ -80,6 +93,8 @@ class Settings:
                             "milvus-lite or a Milvus URL (http://host:19530)")
         if self.n_threads < 1:
             problems.append(f"n_threads={self.n_threads} must be at least 1")
+        if self.n_threads_batch < 1:
+            problems.append(f"n_threads_batch={self.n_threads_batch} must be at least 1")
         if not 1 <= self.max_answer_tokens <= self.n_ctx // 2:
             problems.append(
                 f"max_answer_tokens={self.max_answer_tokens} must be between 1 and n_ctx/2={self.n_ctx // 2}"
@@ -90,6 +105,8 @@ class Settings:
             problems.append(f"min_score={self.min_score} must be between -1 and 1 (cosine similarity)")
         if self.max_question_chars < 10:
             problems.append(f"max_question_chars={self.max_question_chars} must be at least 10")
+        if self.evidence_tokens < 0:
+            problems.append(f"evidence_tokens={self.evidence_tokens} must be 0 (no cap) or more")
         if self.evidence_sentences < 0:
             problems.append(f"evidence_sentences={self.evidence_sentences} must be 0 (whole passages) or more")
         if self.max_chunks_per_article < 1:
