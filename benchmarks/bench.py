@@ -47,6 +47,8 @@ METRICS = [
     ("latency_p50", "answer latency p50", "s", 2),
     ("latency_p95", "answer latency p95", "s", 2),
     ("llm_latency_p50", "answer latency p50 (LLM answers)", "s", 2),
+    ("prompt_tokens_p50", "prompt tokens p50 (LLM answers)", "", 0),
+    ("decode_tps", "decoding (tokens/s)", "", 1),
     ("retrieval_p50", "retrieval p50", "ms", 1),
     ("peak_rss_mb", "peak memory", "MB", 0),
 ]
@@ -160,6 +162,9 @@ def render_markdown(report: dict) -> str:
              f"({report['machine']['cpu_model']}); load average {report['machine']['load_start']} at the start, "
              f"{report['machine']['load_end']} at the end. Medians over rounds; a ratio is the median of the "
              "per-round ratios A / B (for times below 1 means A is faster, for rates above 1).", ""]
+    for n, env in report.get("settings", {}).items():
+        if env:
+            lines += [f"{n}: " + " ".join(f"`{k}={v}`" for k, v in env.items()), ""]
     ratio_names = [p["name"] for p in report["pairs"]]
     lines.append("| metric | " + " | ".join(names) + " | " + " | ".join(ratio_names) + " |")
     lines.append("|---" * (1 + len(names) + len(ratio_names)) + "|")
@@ -281,11 +286,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--configs", default="fp32,bf16",
                    help="two embedder precisions of this project, compared with each other (fp32, bf16, auto)")
+    p.add_argument("--env-a", action="append", default=[], metavar="NAME=VALUE",
+                   help="a setting for the first configuration only (repeatable), e.g. RAG_EVIDENCE_TOKENS=0")
+    p.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
+                   help="a setting for the second configuration only (repeatable)")
+    p.add_argument("--names", help="names of the two configurations in the tables (default ours-<precision>)")
     p.add_argument("--peer-python", default=os.environ.get("RAG_BENCH_PEER_PYTHON"),
                    help="python of the LlamaIndex peer's virtualenv (or RAG_BENCH_PEER_PYTHON); omitted: peer not run")
     p.add_argument("--peer-script", type=Path, default=PEER_SCRIPT)
     p.add_argument("--out", type=Path, default=Path("runs") / "bench", help="folder for bench.json and bench.md")
     p.add_argument("--llm", help="GGUF path for both sides (default: the project's SmolLM2-135M)")
+
+
+def _env_pairs(items: list[str], flag: str) -> dict[str, str]:
+    from rag.errors import RagError
+
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("RAG_"):
+            raise RagError(f"{flag} {item!r} must be RAG_NAME=VALUE")
+        out[name] = value
+    return out
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -344,6 +366,11 @@ def run(args, command: str = "rag bench") -> int:
     names = [f"ours-{c}" for c in configs]
     if configs[0] == configs[1]:
         names = [f"ours-{c}-{i}" for i, c in enumerate(configs, 1)]
+    if args.names:
+        names = [n.strip() for n in args.names.split(",")]
+        if len(names) != 2 or len(set(names)) != 2 or PEER in names:
+            raise RagError(f"--names {args.names!r} must give two different names")
+    extra_env = [_env_pairs(args.env_a, "--env-a"), _env_pairs(args.env_b, "--env-b")]
     runs: dict[str, list[dict]] = {n: [] for n in names + [PEER]}
     failures: dict[str, list[str]] = {n: [] for n in runs}
     probes: list[dict] = []
@@ -351,12 +378,12 @@ def run(args, command: str = "rag bench") -> int:
     load_start = _load()
     for r in range(args.rounds):
         probes.append(probe_machine())
-        for name, precision in zip(names, configs):
+        for name, precision, own_env in zip(names, configs, extra_env):
             res = work / f"{name}-{r}.json"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--precision", precision,
                    "--corpus", str(corpus_f), "--questions", str(questions_f), "--llm", str(llm),
                    "--result", str(res), "--index", str(work / f"index-{name}-{r}")]
-            code, rss = _run_child(cmd, env, work / f"{name}-{r}.log")
+            code, rss = _run_child(cmd, dict(env, **own_env), work / f"{name}-{r}.log")
             shutil.rmtree(work / f"index-{name}-{r}", ignore_errors=True)  # logs and results stay
             if code == 0 and res.exists():
                 runs[name].append(dict(json.loads(res.read_text()), peak_rss_mb=rss))
@@ -400,6 +427,7 @@ def run(args, command: str = "rag bench") -> int:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "python": platform.python_version(),
                     "load_start": load_start, "load_end": _load()},
+        "settings": {n: e for n, e in zip(names, extra_env)},
         "inputs": {"corpus": str(args.corpus), "questions": str(args.questions), "articles": len(articles),
                    "questions": len(questions), "llm": str(llm), "peer_python": peer_python},
         "rounds": args.rounds,

@@ -2,9 +2,9 @@
 from .errors import RagError
 from .pipeline import ABSTAIN_TEXT, Pipeline, answer, get_pipeline
 from .settings import Settings
-from .types import Answer, Article, Chunk, Citation, ClaimVerdict, Hit, Rejection, Timings
+from .types import Answer, Article, Chunk, Citation, ClaimVerdict, Hit, Rejection, Retrieved, Timings
 
 __all__ = [
     "ABSTAIN_TEXT", "Answer", "Article", "Chunk", "Citation", "ClaimVerdict", "Hit", "Pipeline", "RagError",
-    "Rejection", "Settings", "Timings", "answer", "get_pipeline",
+    "Rejection", "Retrieved", "Settings", "Timings", "answer", "get_pipeline",
 ]

@@ -183,14 +183,26 @@ def cmd_ask(args) -> int:
 
 
 def _stream_to_terminal(pipe, question: str, k: int | None) -> None:
-    from .types import Answer
+    from .types import Answer, Retrieved
 
-    for part in pipe.stream(question, k=k):
+    for part in pipe.stream(question, k=k, events=True):
         if isinstance(part, Answer):
             print()
             print(format_sources(part))
+        elif isinstance(part, Retrieved):  # on stderr, so stdout stays the answer and its sources
+            print(format_found(part), file=sys.stderr, flush=True)
         else:
             print(part, end="", flush=True)
+
+
+def format_found(found) -> str:
+    """One line per passage found, printed before the answer is written."""
+    lines = [f"Found {len(found.hits)} passages in {found.retrieval_s:.2f} s:"]
+    for h in found.hits:
+        c = h.chunk
+        meta = ", ".join(x for x in (c.source or "", (c.published_at or "")[:10]) if x)
+        lines.append(f"  - {c.title}" + (f" ({meta})" if meta else ""))
+    return "\n".join(lines)
 
 
 def format_sources(a) -> str:

@@ -2,12 +2,18 @@
 
 A 135M-parameter model reads a short, focused context far better than five whole chunks, and
 the prompt it must process shrinks several-fold (time to first token falls with it). Each
-passage keeps its `per_passage` sentences most similar to the question (by the same embedder),
-in their original order; gaps are marked with "...". Citations still quote the whole passage.
+passage keeps at most its `per_passage` sentences most similar to the question (by the same
+embedder), in their original order; gaps are marked with "...". Citations still quote the whole
+passage.
+
+With a token budget (`budget` tokens counted by `count`, the LLM's own tokenizer) the sentences
+are taken best first across passages, every passage's best sentence before any passage's
+second, until the next one would not fit: the prompt's length, which is most of the time to the
+first token, is then fixed whatever the passages' sentence lengths.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -16,8 +22,10 @@ from .embedding import Embedder
 from .types import Hit
 
 
-def focus(query_vec: np.ndarray, hits: Sequence[Hit], embedder: Embedder, per_passage: int) -> list[str]:
-    """The text to show the model for each hit (the whole chunk when per_passage <= 0)."""
+def focus(query_vec: np.ndarray, hits: Sequence[Hit], embedder: Embedder, per_passage: int,
+          budget: int = 0, count: Callable[[str], int] | None = None) -> list[str]:
+    """The text to show the model for each hit (the whole chunk when per_passage <= 0).
+    `budget` > 0 (with `count`) caps the evidence's tokens; a hit left without a sentence gets ""."""
     if per_passage <= 0 or not hits:
         return [h.chunk.text for h in hits]
     spans = [split_sentences(h.chunk.text) for h in hits]
@@ -25,20 +33,41 @@ def focus(query_vec: np.ndarray, hits: Sequence[Hit], embedder: Embedder, per_pa
     if not flat:
         return [h.chunk.text for h in hits]
     scores = embedder.embed_documents(flat) @ np.asarray(query_vec, np.float32)
-    out, pos = [], 0
-    for h, sp in zip(hits, spans):
-        n = len(sp)
-        if n <= per_passage:
+    ranked, pos = [], 0  # per hit: its sentence numbers, best first, at most per_passage
+    for sp in spans:
+        own = scores[pos : pos + len(sp)]
+        ranked.append([int(i) for i in np.argsort(-own, kind="stable")[:per_passage]])
+        pos += len(sp)
+    if budget > 0 and count is not None:
+        keep = _within_budget(hits, spans, ranked, budget, count)
+    else:
+        keep = [sorted(r) for r in ranked]
+    out = []
+    for h, sp, kept in zip(hits, spans, keep):
+        if len(kept) == len(sp):
             out.append(h.chunk.text)
-        else:
-            own = scores[pos : pos + n]
-            keep = sorted(np.argsort(-own, kind="stable")[:per_passage])
-            parts, last = [], -1
-            for i in keep:
-                if last >= 0 and i != last + 1:
-                    parts.append("...")
-                parts.append(h.chunk.text[sp[i][0] : sp[i][1]])
-                last = i
-            out.append(" ".join(parts))
-        pos += n
+            continue
+        parts, last = [], -1
+        for i in kept:
+            if last >= 0 and i != last + 1:
+                parts.append("...")
+            parts.append(h.chunk.text[sp[i][0] : sp[i][1]])
+            last = i
+        out.append(" ".join(parts))
     return out
+
+
+def _within_budget(hits, spans, ranked, budget: int, count) -> list[list[int]]:
+    """Sentences taken round by round (each hit's best, then each hit's second ...) while they
+    fit in `budget` tokens; a sentence that does not fit is skipped, a shorter one may follow."""
+    keep: list[list[int]] = [[] for _ in hits]
+    used = 0
+    for depth in range(max((len(r) for r in ranked), default=0)):
+        for n, (h, sp, r) in enumerate(zip(hits, spans, ranked)):
+            if depth < len(r):
+                s, e = sp[r[depth]]
+                cost = count(h.chunk.text[s:e]) + 1
+                if used + cost <= budget:
+                    keep[n].append(r[depth])
+                    used += cost
+    return [sorted(k) for k in keep]

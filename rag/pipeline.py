@@ -29,7 +29,7 @@ from .question import analyse
 from .retrieval import Retriever
 from .settings import Settings
 from .text import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
-from .types import Answer, Hit, Timings
+from .types import Answer, Hit, Retrieved, Timings
 
 _ABSTAIN = re.compile(
     r"^\W*(the )?(articles?|passages?|texts?|context)( provided)? (do(es)? not|don'?t|doesn'?t) "
@@ -133,9 +133,12 @@ class Pipeline:
         assert final is not None
         return final
 
-    def stream(self, question: str, *, k: int | None = None,
-               search_query: str | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, *, k: int | None = None, search_query: str | None = None,
+               events: bool = False) -> Iterator[str | Answer | Retrieved]:
         """Yield the answer text as it is generated, then the complete `Answer`.
+
+        With `events=True` a `Retrieved` (the passages found) comes first, as soon as the
+        search is done, before any check or generation.
 
         `search_query` is what to retrieve for when it differs from the question shown (a
         follow-up rewritten into a standalone question).
@@ -146,6 +149,8 @@ class Pipeline:
         qvec = self.embedder.embed_query(strip_special_tokens(query))
         hits = self.retriever.search_vector(qvec, k or self.settings.k, strip_special_tokens(query))
         t_ret = time.perf_counter() - t0
+        if events:
+            yield Retrieved(tuple(hits), query, t_ret)
         analysis = analyse(strip_special_tokens(query))
         # What the index cannot hold is declined before anything is generated, and says why.
         decline = self.coverage().check(analysis) if "declines" in self.checks else None
@@ -174,12 +179,19 @@ class Pipeline:
             return
         # The entity asked for, found in the passages, leads the reply unless the model names it.
         lead = lead_with_entity(analysis, hits) if "entities" in self.checks else None
-        texts = focus(qvec, hits, self.embedder, self.settings.evidence_sentences)
+        texts = focus(qvec, hits, self.embedder, self.settings.evidence_sentences,
+                      self.settings.evidence_tokens, self.generator.count_tokens)
         messages, used = self.build_messages(query, hits, texts)
         pieces: list[str] = []
         shown: list[str] = []  # sentences streamed: each passed the grounding check
         buf, held = "", False
-        ttft = None
+        first_shown = None  # when the reader saw the answer's first words (Timings.ttft_s)
+        n_lead = 1 if lead else 0
+        if lead:  # decided from the passages before the model runs: shown at once
+            shown.append(lead.text)
+            first_shown = time.perf_counter() - t0
+            yield lead.text
+        sent = [n_lead]  # how many of `shown` have been streamed
         t_gen = time.perf_counter()
 
         # A typed question (who / when / how much ...) with no entity lead is answered only when
@@ -189,48 +201,49 @@ class Pipeline:
         passed = [not gate]
 
         def show(sentence: str) -> str | None:
-            if (shown or lead) and _ABSTAIN.search(sentence):
+            if shown and _ABSTAIN.search(sentence):
                 return None  # "the article doesn't say ..." after an answer would contradict it
             g = self._ground(sentence, hits)
             if g is None:
                 return None
-            if lead and not shown and lead.name.lower() not in g.lower():
-                g = f"{lead.text} {g}"
             shown.append(g)
             if not passed[0]:
                 if not names_what_is_asked(analysis, " ".join(shown), hits):
                     return None
                 passed[0] = True
+                sent[0] = len(shown)
                 return " ".join(shown)
+            sent[0] = len(shown)
             return g if len(shown) == 1 else " " + g
 
         starts = ("Yes", "No") if _YES_NO.match(query) else ()
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, starts=starts):
-            if ttft is None:
-                ttft = time.perf_counter() - t0
             pieces.append(piece)
             buf += piece
             # Stream whole sentences once checked; a reply that opens by declining is held back
             # (it may end as a decline, which must not follow streamed claims).
             while not held and (m := re.search(r"[.!?](?:\s*\[\d+(?:,\s*\d+)*\])?[.!?]?\s+", buf)):
                 sentence, buf = buf[: m.end()].strip(), buf[m.end():]
-                if not shown and _ABSTAIN.search(sentence):
+                if len(shown) == n_lead and _ABSTAIN.search(sentence):
                     held, buf = True, sentence + " " + buf
                     break
                 if (g := show(sentence)) is not None:
+                    first_shown = first_shown or time.perf_counter() - t0
                     yield g
         gen_s = time.perf_counter() - t_gen
         raw = "".join(pieces).strip()
-        held = held or (not shown and bool(_ABSTAIN.search(buf)))
-        if held:
+        held = held or (len(shown) == n_lead and bool(_ABSTAIN.search(buf)))
+        if held:  # sentences kept from a reply that opened by declining: shown below, whole
             declined = not raw or is_abstention(raw, query, [h.chunk.text for h in used])
+            before = sent[0]
             for s_ in ([] if declined else re.split(r"(?<=[.!?])\s+", buf.strip())):
                 show(s_)
+            sent[0] = before
         elif buf.strip() and (g := show(buf.strip())) is not None:
+            first_shown = first_shown or time.perf_counter() - t0
             yield g
-        if not shown and lead:  # the model declined or wrote nothing checkable: the entity stands
-            shown.append(f"{lead.text} {lead.quote}".strip())
-            held = True
+        if len(shown) == n_lead and lead and lead.quote:  # the model added nothing checkable:
+            shown.append(lead.quote)  # the entity stands on the sentence that supports it
         if shown and not passed[0]:  # nothing of the type asked for, on the question's point
             text, citations, reason = NOT_ANSWERED_TEXT, (), "no_answer"
             yield text
@@ -240,10 +253,13 @@ class Pipeline:
         else:
             text, citations = cite(" ".join(shown), list(hits))
             reason = None
-            if held:
+            if sent[0] == 0:
                 yield text
+            elif sent[0] < len(shown):
+                yield " " + " ".join(shown[sent[0]:])
+        first_shown = first_shown or time.perf_counter() - t0
         timings = Timings(
-            retrieval_s=t_ret, ttft_s=ttft, generation_s=gen_s, total_s=time.perf_counter() - t0,
+            retrieval_s=t_ret, ttft_s=first_shown, generation_s=gen_s, total_s=time.perf_counter() - t0,
             prompt_tokens=self._prompt_tokens(messages), tokens=len(pieces),
             tokens_per_s=len(pieces) / gen_s if gen_s > 0 else 0.0,
         )
@@ -360,7 +376,7 @@ def get_pipeline(index: str | Path | None = None, settings: Settings | None = No
         if pipe is None:
             ekey = ("embedder", settings.embedder)
             gkey = ("llm", settings.llm, settings.llm_model, settings.n_ctx, settings.n_threads,
-                    settings.temperature, settings.seed, settings.llm_extra_buffers)
+                    settings.n_threads_batch, settings.temperature, settings.seed, settings.llm_extra_buffers)
             if ekey not in _models:
                 _models[ekey] = SentenceTransformerEmbedder(settings.embedder)
             if gkey not in _models:

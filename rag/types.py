@@ -133,6 +133,16 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Retrieved:
+    """Streamed before any answer text when asked for (`Pipeline.stream(..., events=True)`): the
+    passages found, so a page can show them while the answer is being written. The final
+    `Answer` may order them differently (the passages it cites first)."""
+    hits: tuple[Hit, ...]
+    query: str
+    retrieval_s: float
+
+
+@dataclass(frozen=True)
 class Rejection:
     """An input file or record that was not indexed, and why."""
 

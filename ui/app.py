@@ -26,7 +26,7 @@ from rag.followup import Turn, standalone_query  # noqa: E402
 from rag.indexing import update_index  # noqa: E402
 from rag.pipeline import Pipeline, check_question, get_pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.types import Answer, Rejection  # noqa: E402
+from rag.types import Answer, Rejection, Retrieved  # noqa: E402
 
 from . import render  # noqa: E402
 from .examples import example_questions  # noqa: E402
@@ -75,9 +75,11 @@ class ChatPage:
         final: Answer | None = None
         text = ""
         try:
-            for part in self.pipe.stream(q, k=k, search_query=searched_for):
+            for part in self.pipe.stream(q, k=k, search_query=searched_for, events=True):
                 if isinstance(part, Answer):
                     final = part
+                elif isinstance(part, Retrieved):  # the passages, before the answer's first word
+                    yield gr.skip(), render.found_html(part), gr.skip(), gr.skip()
                 else:
                     text += part
                     current["answer"] = text

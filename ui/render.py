@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation, Hit, Retrieved
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -86,6 +86,17 @@ def sources_html(answer: Answer | None, *, pending: str | None = None) -> str:
     else:
         cards = "".join(citation_card(c) for c in answer.citations)
         body = f'<div class="src-list">{cards}</div>' + _searched(answer)
+    return clean(f'<section class="sources">{body}</section>')
+
+
+def found_html(found: Retrieved) -> str:
+    """The sources panel while the answer is written: the passages the search found."""
+    if not found.hits:
+        body = '<p class="src-empty">No passage found; the answer will say why.</p>'
+    else:
+        items = "".join(_hit_item(h) for h in found.hits)
+        body = (f'<p class="src-empty">Found {len(found.hits)} passages in {found.retrieval_s:.2f} s; the answer '
+                f'is being written and will mark the ones it cites.</p><ol class="src-found">{items}</ol>')
     return clean(f'<section class="sources">{body}</section>')
 
 

@@ -194,6 +194,13 @@ _START = """() => {
   });
   obs.observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
   window.__obs = obs;
+  window.__src = null;  // when the sources panel first lists a passage
+  const srcObs = new MutationObserver(() => {
+    if (window.__src === null && document.querySelector('#sources .src-found li, #sources .src-card'))
+      window.__src = performance.now() - window.__t0;
+  });
+  srcObs.observe(document.querySelector('#sources'), {subtree: true, childList: true, characterData: true});
+  window.__srcObs = srcObs;
 }"""
 _DONE = """() => {
   const b = document.querySelectorAll('#chat [data-testid="bot"]');
@@ -226,14 +233,16 @@ def ask(page, question: str | None, *, submit: str = "enter", timings: list | No
         page.keyboard.press("Enter")
     page.wait_for_function(_DONE, timeout=ANSWER_TIMEOUT_MS, polling=50)
     total = page.evaluate("() => performance.now() - window.__t0") / 1000
-    log = page.evaluate("() => { window.__obs.disconnect(); return window.__log; }")
+    log = page.evaluate("() => { window.__obs.disconnect(); window.__srcObs.disconnect(); return window.__log; }")
+    src = page.evaluate("() => window.__src")
     first = next((t / 1000 for t, text in log if answer_text(text)), total)
     final = page.locator('#chat [data-testid="bot"]').last.inner_text()
     result = {"question": question, "ttft_s": round(first, 2), "total_s": round(total, 2),
+              "sources_s": None if src is None else round(src / 1000, 3),
               "updates": len({answer_text(text) for _, text in log if answer_text(text)}),
               "message": final, "answer": answer_text(final)}
     if timings is not None:
-        timings.append({k: result[k] for k in ("question", "ttft_s", "total_s", "updates", "answer")})
+        timings.append({k: result[k] for k in ("question", "sources_s", "ttft_s", "total_s", "updates", "answer")})
     return result
 
 

@@ -68,6 +68,20 @@ def test_question_streams_a_cited_answer_then_a_follow_up(open_page, app_url, ti
     assert watch.outside == []
 
 
+def test_the_passages_found_show_before_the_answer_is_written(open_page, app_url, timings):
+    """The sources panel lists the passages found as soon as the search is done: within 0.3 s of
+    asking (median of three questions the model answers), before the answer's first word."""
+    page, _ = open_page(app_url)
+    seen = []
+    for q in ("How many Russian troops were near the border?", "Where will the NATO-Russia Council meet?",
+              "What did Wendy Sherman say about sanctions?"):
+        r = ask(page, q, timings=timings)
+        assert r["sources_s"] is not None and r["answer"]
+        assert r["sources_s"] <= r["ttft_s"] + 0.05, r  # never after the first word
+        seen.append(r["sources_s"])
+    assert sorted(seen)[1] <= 0.3, seen
+
+
 def test_unrelated_question_is_declined_plainly(open_page, app_url, timings):
     page, watch = open_page(app_url)
     result = ask(page, "What is the best way to bake sourdough bread at home?", submit="tab", timings=timings)

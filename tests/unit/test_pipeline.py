@@ -12,12 +12,25 @@ def test_stream_yields_text_then_the_answer_with_citations(fake_pipeline):
     parts = list(fake_pipeline.stream("Who led the US delegation in Geneva?"))
     final = parts[-1]
     assert isinstance(final, Answer)
-    assert "".join(p for p in parts[:-1]) == "Wendy Sherman led it [1]."
-    assert final.text == "Wendy Sherman led it [1]." and not final.abstained
+    # the name asked for comes first, at once, before the model writes; then the model's sentence
+    assert parts[0] == "Wendy Sherman [1]."
+    assert "".join(p for p in parts[:-1]) == "Wendy Sherman [1]. Wendy Sherman led it [1]."
+    assert final.text == "Wendy Sherman [1]. Wendy Sherman led it [1]." and not final.abstained
     assert final.citations[0].number == 1 and final.citations[0].article_id == "000_77154c4569bde0ee"
     assert final.citations[0].published_at == "2023-02-02"
     assert [h.rank for h in final.hits] == list(range(1, len(final.hits) + 1))
     assert final.timings.tokens == 5 and final.timings.ttft_s is not None
+
+
+def test_events_put_the_passages_found_before_any_text(fake_pipeline):
+    from rag.types import Retrieved
+
+    parts = list(fake_pipeline.stream("Who led the US delegation in Geneva?", events=True))
+    assert isinstance(parts[0], Retrieved) and isinstance(parts[-1], Answer)
+    assert {h.chunk.id for h in parts[0].hits} == {h.chunk.id for h in parts[-1].hits}
+    assert parts[0].retrieval_s >= 0 and not any(isinstance(p, Retrieved) for p in parts[1:])
+    assert "".join(parts[1:-1]) == parts[-1].text
+    assert not any(isinstance(p, Retrieved) for p in fake_pipeline.stream("Who led the US delegation?"))
 
 
 def test_prompt_holds_numbered_delimited_passages_and_no_special_tokens(fake_pipeline):
@@ -133,7 +146,7 @@ def test_the_entity_leads_when_the_model_declines_and_is_not_repeated_when_it_na
     assert not a.abstained and a.text.startswith("Wendy Sherman [") and "“Deputy Secretary" in a.text
     assert "".join(parts[:-1]) == a.text  # the decline was never shown
     fake_pipeline.generator.reply = "Wendy Sherman led it [1]."
-    assert fake_pipeline.answer("Who led the US delegation?").text == "Wendy Sherman led it [1]."
+    assert fake_pipeline.answer("Who led the US delegation?").text == "Wendy Sherman [1]. Wendy Sherman led it [1]."
 
 
 def test_a_sentence_whose_names_no_passage_holds_is_not_streamed(fake_pipeline):

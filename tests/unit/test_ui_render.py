@@ -157,7 +157,29 @@ def test_ask_streams_then_shows_the_answer_and_its_sources(page):
     assert chat[-1]["role"] == "assistant" and "Wendy Sherman led it **[1]**" in plain(chat[-1]["content"])
     assert "src-card" in sources and "<mark>" in sources
     assert turns[-1]["question"] == "Who led the US delegation at the Geneva talks?"
-    assert "▍" in steps[1][0][-1]["content"]  # the streaming cursor while text arrives
+    texts = [st for st in steps[1:-1] if isinstance(st[0], list)]
+    assert texts and "▍" in texts[0][0][-1]["content"]  # the streaming cursor while text arrives
+
+
+def test_the_passages_found_show_before_the_first_word_of_the_answer(page):
+    steps = run(page.ask("Who led the US delegation at the Geneva talks?", [], 3))
+    panels = [i for i, st in enumerate(steps) if isinstance(st[1], str) and "src-found" in st[1]]
+    words = [i for i, st in enumerate(steps) if isinstance(st[0], list) and st[0][-1]["role"] == "assistant"
+             and st[0][-1]["content"].strip("▍ ")]
+    assert panels and words and panels[0] < words[0]
+    assert "Found 3 passages" in steps[panels[0]][1] and "Nation World News" in steps[panels[0]][1]
+
+
+def test_the_found_panel_is_escaped():
+    from rag.types import Retrieved
+
+    hit = Hit(chunk=Chunk(id="a#0", article_id="a", position=0, text=HOSTILE, start=0, end=len(HOSTILE),
+                          title="<script>x</script>", source="<b>Out</b>", published_at="2023-02-02"),
+              score=0.5, rank=1)
+    html_ = render.found_html(Retrieved((hit,), "q", 0.01))
+    tags = Tags(html_).tags
+    assert {t for t, _ in tags} <= {"section", "p", "ol", "li", "span", "strong", "em", "div", "small", "br"}
+    assert not any(k.startswith("on") or k in ("src", "href") for _, attrs in tags for k in attrs)
 
 
 def test_follow_up_is_searched_for_as_a_standalone_question(page):
