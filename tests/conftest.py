@@ -51,12 +51,10 @@ def real_embedder():
 
 @pytest.fixture(scope="session")
 def real_generator():
-    from rag.generation import LlamaCppGenerator
+    from rag.generation import make_generator
     from rag.settings import Settings
 
-    s = Settings()
-    gen = LlamaCppGenerator(s.llm, n_ctx=s.n_ctx, n_threads=s.n_threads, temperature=0.0, seed=0,
-                            extra_buffers=s.llm_extra_buffers)
+    gen = make_generator(Settings(temperature=0.0, seed=0))  # the default path: its faster copy, its threads
     gen.llm
     return gen
 
