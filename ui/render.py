@@ -24,7 +24,9 @@ from rag.types import Answer, Citation, Hit, Retrieved
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A run of citation markers ("[1]", "[1][2]", "[1, 3]") is bolded as one: "**[1]****[2]**" would
+# not render as bold in Markdown.
+_MARKERS = re.compile(r"((?:\[\d+(?:\s*,\s*\d+)*\])+)")
 
 ALLOWED_TAGS = {"div", "section", "article", "header", "p", "span", "strong", "em", "mark", "blockquote", "a",
                 "details", "summary", "ol", "ul", "li", "small", "h3", "h4"}
@@ -44,8 +46,8 @@ def answer_markdown(text: str, *, searched_for: str | None = None, note: str | N
     if searched_for:
         parts.append(f"*Searched for: {escape_md(searched_for)}*")
     body = "".join(
-        f"**\\[{escape_md(piece)}\\]**" if i % 2 else escape_md(piece)
-        for i, piece in enumerate(_MARKER.split(text or ""))
+        f"**{escape_md(piece)}**" if i % 2 else escape_md(piece)
+        for i, piece in enumerate(_MARKERS.split(text or ""))
     )
     if streaming:
         body += " ▍"

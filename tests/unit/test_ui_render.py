@@ -73,6 +73,16 @@ def test_answer_markers_are_bold_and_the_rest_is_escaped():
     assert render.answer_markdown("partial", streaming=True).endswith("▍")
 
 
+def test_adjacent_markers_are_bolded_as_one_run():
+    """"**[1]****[2]**" shows its asterisks; one bold run over both markers renders."""
+    import markdown_it
+
+    md = render.answer_markdown("more than 100,000 [1][2].")
+    assert "**\\[1\\]\\[2\\]**" in md and "****" not in md
+    html_ = markdown_it.MarkdownIt().render(md)
+    assert "<strong>[1][2]</strong>" in html_ and "*" not in html_
+
+
 def test_control_and_bidi_characters_are_dropped():
     assert render.escape_md("a\u202eb\x00c\u200bd") == "abcd"
 
