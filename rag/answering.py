@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Sequence
 from .claims import check_claim, decide
 from .citations import content_words
 from .errors import RagError
+from .outlets import match_outlets
 from .question import QuestionAnalysis
 from .types import Answer, Citation, ClaimVerdict, Hit, Timings
 
@@ -42,7 +43,9 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
     numbered = []
     for v in verdicts:
         n = None
-        if v.hit is not None:
+        # A claim not found in the articles cites nothing: the passage searched does not support
+        # it. (An order question still rests on that article's date, so it is cited there.)
+        if v.hit is not None and (v.verdict != "not_found" or q.order):
             ids = [h.chunk.id for h in cited]
             if v.hit.chunk.id not in ids:
                 cited.append(v.hit)
@@ -137,8 +140,12 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
         return None
     ids = [h.chunk.id for h in hits]
     numbers = [ids.index(c) + 1 for c in best.support if c in ids]
-    on_point = [n for n in numbers if _supports(hits[n - 1].chunk.text, best.text, point, words)]
-    numbers = (on_point or numbers)[:2]
+    pool = [n for n in numbers if _supports(hits[n - 1].chunk.text, best.text, point, words)] or numbers
+    # The question says where it was reported ("according to TechCrunch and Fortune"): those
+    # outlets' passages are its evidence, other outlets' mentions of the same name are not.
+    named = [n for n in pool if hits[n - 1].chunk.source
+             and any(match_outlets(p, [hits[n - 1].chunk.source]) for p in (*q.publications, *q.sources))]
+    numbers = (named or pool)[:2]
     marks = "".join(f"[{n}]" for n in numbers)
     quote = f"“{best.sentence.strip()}”" if best.sentence else ""
     return Lead(best.text, f"{best.text} {marks}." if marks else f"{best.text}.", quote)

@@ -46,7 +46,9 @@ def test_every_claim_supported_is_yes_with_each_verdict_cited(pipe):
 def test_a_claim_the_named_outlet_does_not_hold_is_no(pipe):
     _, a = parts_and_answer(pipe, "Does the Coast Daily article say a bright comet was seen over the valley, "
                                   "while the Sky Weekly article says Cleo Marsh photographed the comet at midnight?")
-    assert a.text.startswith("No. Coast Daily [1]: not found; Sky Weekly [2]: supported")
+    # the claim not found cites nothing: the passage searched does not support it
+    assert a.text.startswith("No. Coast Daily: not found; Sky Weekly [1]: supported")
+    assert [c.article_id for c in a.citations] == ["comet"] and a.claims[0].citation is None
 
 
 def test_order_in_time_is_read_from_the_publication_dates(pipe):

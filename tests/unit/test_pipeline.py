@@ -138,7 +138,7 @@ def _candidate(monkeypatch, fake_pipeline, name="Wendy Sherman"):
     monkeypatch.setattr(entities, "choose", lambda q, cands, generator=None: cands[0] if cands else None)
 
 
-def test_the_entity_leads_when_the_model_declines_and_is_not_repeated_when_it_names_it(fake_pipeline, monkeypatch):
+def test_the_entity_leads_at_once_and_stands_on_its_quote_when_the_model_declines(fake_pipeline, monkeypatch):
     _candidate(monkeypatch, fake_pipeline)
     fake_pipeline.generator.reply = "The articles don't say."
     parts = list(fake_pipeline.stream("Who led the US delegation?"))
@@ -147,6 +147,26 @@ def test_the_entity_leads_when_the_model_declines_and_is_not_repeated_when_it_na
     assert "".join(parts[:-1]) == a.text  # the decline was never shown
     fake_pipeline.generator.reply = "Wendy Sherman led it [1]."
     assert fake_pipeline.answer("Who led the US delegation?").text == "Wendy Sherman [1]. Wendy Sherman led it [1]."
+
+
+def test_the_lead_cites_the_outlets_the_question_names(monkeypatch):
+    entities = pytest.importorskip("rag.entities")
+    from rag.answering import lead_with_entity
+    from rag.question import analyse
+    from rag.types import Chunk, Hit
+
+    text = "Sam Bankman-Fried was found guilty of fraud by the jury."
+    hits = [Hit(Chunk(id=f"c{i}", article_id=f"a{i}", position=0, text=text, start=0, end=len(text),
+                      title="t", source=src, published_at="2023-11-02"), 0.8, i)
+            for i, src in enumerate(["The Verge", "TechCrunch", "Fortune"], start=1)]
+    cand = entities.Candidate(text="Sam Bankman-Fried", label="PERSON", score=1.0,
+                              support=("c1", "c2", "c3"), sentence=text)
+    monkeypatch.setattr(entities, "entity_candidates", lambda q, hits, kind: [cand])
+    monkeypatch.setattr(entities, "choose", lambda q, cands, generator=None: cands[0] if cands else None)
+    named = lead_with_entity(analyse("Who was found guilty of fraud by the jury, according to TechCrunch and Fortune?"), hits)
+    assert named.text == "Sam Bankman-Fried [2][3]."
+    plain = lead_with_entity(analyse("Who was found guilty of fraud by the jury?"), hits)
+    assert plain.text == "Sam Bankman-Fried [1][2]."
 
 
 def test_a_sentence_whose_names_no_passage_holds_is_not_streamed(fake_pipeline):
