@@ -67,7 +67,7 @@ def resolve_llm(choice: str) -> Path:
 
 
 def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_buffers: bool = True,
-               n_threads_batch: int | None = None):
+               n_threads_batch: int | None = None, flash_attn: bool = True):
     """A `llama_cpp.Llama` for `path`; `extra_buffers=False` keeps every weight in plain CPU
     memory (no repacked or AMX buffer types).
 
@@ -81,7 +81,8 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_b
 
     kwargs = dict(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
                   n_threads_batch=n_threads_batch or n_threads,
-                  seed=seed, verbose=False)
+                  # Flash attention read prompts 1.3x as fast on the CPUs measured (docs/benchmarks.md).
+                  flash_attn=flash_attn, seed=seed, verbose=False)
     if extra_buffers:
         return Llama(**kwargs)
     low = llama_cpp.llama_cpp

@@ -217,7 +217,9 @@ class Pipeline:
             return g if len(shown) == 1 else " " + g
 
         starts = ("Yes", "No") if _YES_NO.match(query) else ()
+        t_first = None
         for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, starts=starts):
+            t_first = t_first or time.perf_counter()
             pieces.append(piece)
             buf += piece
             # Stream whole sentences once checked; a reply that opens by declining is held back
@@ -230,7 +232,8 @@ class Pipeline:
                 if (g := show(sentence)) is not None:
                     first_shown = first_shown or time.perf_counter() - t0
                     yield g
-        gen_s = time.perf_counter() - t_gen
+        t_end = time.perf_counter()
+        gen_s = t_end - t_gen
         raw = "".join(pieces).strip()
         held = held or (len(shown) == n_lead and bool(_ABSTAIN.search(buf)))
         if held:  # sentences kept from a reply that opened by declining: shown below, whole
@@ -261,7 +264,8 @@ class Pipeline:
         timings = Timings(
             retrieval_s=t_ret, ttft_s=first_shown, generation_s=gen_s, total_s=time.perf_counter() - t0,
             prompt_tokens=self._prompt_tokens(messages), tokens=len(pieces),
-            tokens_per_s=len(pieces) / gen_s if gen_s > 0 else 0.0,
+            tokens_per_s=(len(pieces) - 1) / (t_end - t_first) if t_first and len(pieces) > 1 and t_end > t_first else 0.0,
+            model_first_token_s=t_first - t0 if t_first else None,
         )
         yield Answer(question, text, citations, tuple(hits), reason is not None, timings, query, reason=reason)
 

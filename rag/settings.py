@@ -61,7 +61,7 @@ class Settings:
     evidence_sentences: int = 3  # sentences of each passage shown to the LLM (0 = whole passages)
     # At most this many LLM tokens of those sentences in all, best first (0 = no cap): the
     # prompt's length is most of the time to the first token (docs/benchmarks.md).
-    evidence_tokens: int = 0
+    evidence_tokens: int = 300
 
     def __post_init__(self) -> None:
         for name in ("index_dir", "seeds_dir", "prompts_dir"):

@@ -63,12 +63,15 @@ class Citation:
 @dataclass(frozen=True)
 class Timings:
     retrieval_s: float = 0.0
-    ttft_s: float | None = None  # time to first generated token, from the start of the call
+    # From the start of the call to the answer's first words as streamed to the reader (an entity
+    # lead comes before the model runs; held sentences come later than the model's first token).
+    ttft_s: float | None = None
     generation_s: float = 0.0
     total_s: float = 0.0
     prompt_tokens: int = 0
     tokens: int = 0  # generated tokens
-    tokens_per_s: float = 0.0
+    tokens_per_s: float = 0.0  # decoding: tokens after the model's first / the time after it
+    model_first_token_s: float | None = None  # from the start of the call (prompt read + 1 token)
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def summarize(scores: Sequence[QuestionScore], preds: Sequence[Prediction] = ())
         p = r = f = None
     declined = {s.id: s.abstains for s in scores}
     committed = [x for x in preds if x.id in declined and not declined[x.id]]
-    gen = [x for x in preds if x.tokens > 1 and x.ttft_s is not None and x.latency_s > x.ttft_s]
+    gen = [x for x in preds if x.tokens > 1 and x.tokens_per_s]  # decoding: after the model's first token
     return GroupMetrics(
         n=len(scores), n_answerable=sum(s.answerable for s in scores),
         n_unanswerable=sum(not s.answerable for s in scores),
@@ -140,7 +140,7 @@ def summarize(scores: Sequence[QuestionScore], preds: Sequence[Prediction] = ())
         latency_p50=m.percentile([x.latency_s for x in preds], 50),
         latency_p95=m.percentile([x.latency_s for x in preds], 95),
         ttft_p50=m.percentile([x.ttft_s for x in preds], 50), ttft_p95=m.percentile([x.ttft_s for x in preds], 95),
-        tokens_per_s=sum(x.tokens - 1 for x in gen) / sum(x.latency_s - x.ttft_s for x in gen) if gen else None,
+        tokens_per_s=sum(x.tokens - 1 for x in gen) / sum((x.tokens - 1) / x.tokens_per_s for x in gen) if gen else None,
         prompt_tokens=m.mean(x.prompt_tokens for x in preds if x.prompt_tokens),
         retrieval_p50=m.percentile([x.retrieval_s for x in preds], 50),
         retrieval_p95=m.percentile([x.retrieval_s for x in preds], 95),
