@@ -182,17 +182,23 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def _stream_to_terminal(pipe, question: str, k: int | None) -> None:
+def _stream_to_terminal(pipe, question: str, k: int | None, history=()):
+    """Print the answer as it comes, then its sources; returns the final Answer."""
     from .types import Answer, Retrieved
 
-    for part in pipe.stream(question, k=k, events=True):
+    final = None
+    for part in pipe.stream(question, k=k, history=history, events=True):
         if isinstance(part, Answer):
+            final = part
             print()
             print(format_sources(part))
         elif isinstance(part, Retrieved):  # on stderr, so stdout stays the answer and its sources
+            if part.query != question:
+                print(f"(searched for: {part.query})", file=sys.stderr)
             print(format_found(part), file=sys.stderr, flush=True)
         else:
             print(part, end="", flush=True)
+    return final
 
 
 def format_found(found) -> str:
@@ -233,7 +239,10 @@ def format_sources(a) -> str:
 
 
 def cmd_chat(args) -> int:
+    from .followup import Turn
+
     pipe = _pipeline(args)
+    history: list[Turn] = []
     print("Ask about the indexed articles; one question per line, `exit` to quit.")
     first = args.question
     while True:
@@ -251,9 +260,12 @@ def cmd_chat(args) -> int:
         if not q.strip():
             continue
         try:
-            _stream_to_terminal(pipe, q, args.k)
+            final = _stream_to_terminal(pipe, q, args.k, history)
         except RagError as e:
             print(f"error: {e}")
+            continue
+        # the conversation: a follow-up ("what did he say?") is read against the earlier turns
+        history.append(Turn(q, final.text, final.search_query))
 
 
 def cmd_info(args) -> int:

@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 
+HISTORY_TURNS = 4  # earlier turns a follow-up is resolved against
+
+
 @dataclass(frozen=True)
 class Turn:
     """One earlier exchange of the conversation."""

@@ -30,6 +30,9 @@ DEFAULT_LLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea3737281
 class Generator(Protocol):
     name: str
 
+    def load(self) -> None:
+        """Get ready now (models load on first use otherwise)."""
+
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
                starts: Sequence[str] = ()) -> Iterator[str]: ...
 
@@ -158,6 +161,9 @@ class LlamaCppGenerator:
                         raise ModelError(f"cannot load LLM {path}: {e}") from e
                     self.loaded_path = path
         return self._llm
+
+    def load(self) -> None:
+        self.llm
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))

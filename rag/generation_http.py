@@ -130,6 +130,9 @@ class OpenAIHttpGenerator:
         finally:
             resp.close()
 
+    def load(self) -> None:
+        """Nothing to load here: the server holds the model (a first question reports it down)."""
+
     def count_tokens(self, text: str) -> int:
         if self._tokenize_path is False:
             self._tokenize_path = self._find_tokenizer()

@@ -21,6 +21,7 @@ from .citations import cite
 from .coverage import Coverage, Decline
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .evidence import focus
+from .followup import HISTORY_TURNS, Turn, standalone_query
 from .errors import QuestionError, SettingsError
 from .generation import Generator, make_generator
 from .grounding import ground_sentence
@@ -29,7 +30,7 @@ from .question import analyse
 from .retrieval import Retriever
 from .settings import Settings
 from .text import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
-from .types import Answer, Hit, Retrieved, Timings
+from .types import Answer, Article, Hit, Rejection, Retrieved, Timings
 
 _ABSTAIN = re.compile(
     r"^\W*(the )?(articles?|passages?|texts?|context)( provided)? (do(es)? not|don'?t|doesn'?t) "
@@ -120,22 +121,46 @@ class Pipeline:
         self.index = indexing.load_index(self.settings.index_dir, self.embedder.name)
         self.retriever.index = self.index
 
+    def load(self) -> None:
+        """Load both models now (they load on first use otherwise), so a first question does not
+        wait for them."""
+        self.embedder.embed_query("warm up")
+        self.generator.load()
+
+    def add_articles(self, articles: Sequence[Article], *, rejected: Sequence[Rejection] = (),
+                     progress=None) -> indexing.BuildReport:
+        """Index `articles` (a changed one replaces its old version) and answer from the result."""
+        report = indexing.update_index(self.settings.index_dir, list(articles), self.embedder, self.settings,
+                                       rejected=list(rejected), progress=progress)
+        self.reload()
+        return report
+
+    def remove_articles(self, article_ids: Sequence[str]) -> indexing.BuildReport:
+        report = indexing.update_index(self.settings.index_dir, [], self.embedder, self.settings,
+                                       remove=list(article_ids))
+        self.reload()
+        return report
+
     # ------------------------------------------------------------------ answering
 
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         return self.retriever.search(query, k or self.settings.k)
 
-    def answer(self, question: str, *, k: int | None = None, search_query: str | None = None) -> Answer:
+    def answer(self, question: str, *, k: int | None = None, search_query: str | None = None,
+               history: Sequence[Turn] = ()) -> Answer:
         final = None
-        for part in self.stream(question, k=k, search_query=search_query):
+        for part in self.stream(question, k=k, search_query=search_query, history=history):
             if isinstance(part, Answer):
                 final = part
         assert final is not None
         return final
 
     def stream(self, question: str, *, k: int | None = None, search_query: str | None = None,
-               events: bool = False) -> Iterator[str | Answer | Retrieved]:
+               history: Sequence[Turn] = (), events: bool = False) -> Iterator[str | Answer | Retrieved]:
         """Yield the answer text as it is generated, then the complete `Answer`.
+
+        `history` is the conversation so far (oldest first): a follow-up ("What did he say about
+        NATO?") is searched for as the standalone question it stands for (`Answer.query`).
 
         With `events=True` a `Retrieved` (the passages found) comes first, as soon as the
         search is done, before any check or generation.
@@ -145,6 +170,9 @@ class Pipeline:
         """
         t0 = time.perf_counter()
         question = check_question(question, self.settings.max_question_chars)
+        if history and not search_query:
+            search_query = standalone_query(question, list(history)[-HISTORY_TURNS:],
+                                            max_chars=self.settings.max_question_chars)
         query = check_question(search_query, self.settings.max_question_chars) if search_query else question
         qvec = self.embedder.embed_query(strip_special_tokens(query))
         hits = self.retriever.search_vector(qvec, k or self.settings.k, strip_special_tokens(query))
@@ -390,6 +418,8 @@ def get_pipeline(index: str | Path | None = None, settings: Settings | None = No
         return pipe
 
 
-def answer(question: str, index: str | Path | None = None, *, k: int | None = None) -> Answer:
-    """Answer a question from the articles of `index` (default: index/default/, built from seeds/)."""
-    return get_pipeline(index).answer(question, k=k)
+def answer(question: str, index: str | Path | None = None, *, k: int | None = None,
+           history: Sequence[Turn] = ()) -> Answer:
+    """Answer a question from the articles of `index` (default: index/default/, built from seeds/);
+    `history` (earlier `Turn`s) lets it be a follow-up."""
+    return get_pipeline(index).answer(question, k=k, history=history)

@@ -69,6 +69,9 @@ class ScriptedGenerator:
         self.active = 0
         self.max_active = 0
 
+    def load(self) -> None:
+        pass
+
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 

@@ -22,8 +22,7 @@ import gradio as gr  # noqa: E402
 
 from rag.articles import load_file  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.followup import Turn, standalone_query  # noqa: E402
-from rag.indexing import update_index  # noqa: E402
+from rag.followup import Turn  # noqa: E402
 from rag.pipeline import Pipeline, check_question, get_pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import Answer, Rejection, Retrieved  # noqa: E402
@@ -36,7 +35,6 @@ MODEL_SLOT = "model"  # the one concurrency group of everything that runs the em
 QUEUE_SIZE = 24  # events waiting for the model beyond this get the busy message (20 sessions fit)
 MAX_UPLOAD = "10mb"
 UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl"]
-HISTORY_TURNS = 4  # earlier turns the follow-up rewriter looks at
 MAX_K = 10  # the passages slider's top
 
 
@@ -66,20 +64,20 @@ class ChatPage:
             raise gr.Error(str(e)) from None
         k = min(max(int(k or self.pipe.settings.k), 1), MAX_K)  # a script may send anything
         turns = list(turns or [])
-        search = standalone_query(q, [Turn(t["question"], t["answer"], t["search_query"]) for t in turns[-HISTORY_TURNS:]],
-                                  max_chars=self.pipe.settings.max_question_chars)
-        searched_for = search if search != q else None
-        current = {"question": q, "answer": "", "search_query": search, "searched_for": searched_for,
+        history = [Turn(t["question"], t["answer"], t["search_query"]) for t in turns]
+        current = {"question": q, "answer": "", "search_query": q, "searched_for": None,
                    "note": None, "streaming": True}
-        yield chat_messages(turns + [current]), render.sources_html(None, pending=search), "", turns
+        yield chat_messages(turns + [current]), render.sources_html(None, pending=q), "", turns
         final: Answer | None = None
         text = ""
         try:
-            for part in self.pipe.stream(q, k=k, search_query=searched_for, events=True):
+            for part in self.pipe.stream(q, k=k, history=history, events=True):
                 if isinstance(part, Answer):
                     final = part
                 elif isinstance(part, Retrieved):  # the passages, before the answer's first word
-                    yield gr.skip(), render.found_html(part), gr.skip(), gr.skip()
+                    # a follow-up was searched for as the standalone question it stands for
+                    current.update(search_query=part.query, searched_for=part.query if part.query != q else None)
+                    yield chat_messages(turns + [current]), render.found_html(part), gr.skip(), gr.skip()
                 else:
                     text += part
                     current["answer"] = text
@@ -108,7 +106,6 @@ class ChatPage:
     def add_files(self, files: list[str] | None, progress=gr.Progress()):
         if not files:
             raise gr.Error("Choose one or more article files (.txt, .md, .json, .jsonl) to add.")
-        s = self.pipe.settings
         articles, rejected = [], []
         progress(0, desc="Reading files")
         for f in files:
@@ -126,9 +123,7 @@ class ChatPage:
             progress((done, total), desc="Embedding passages", unit="passages")
 
         try:
-            report = update_index(s.index_dir, articles, self.pipe.embedder, s, rejected=rejected,
-                                  progress=on_progress)
-            self.pipe.reload()
+            report = self.pipe.add_articles(articles, rejected=rejected, progress=on_progress)
         except RagError as e:
             raise gr.Error(str(e)) from None
         titles = {a.id: a.title for a in articles}
@@ -149,10 +144,8 @@ class ChatPage:
         if len(idx.articles) <= 1:
             raise gr.Error("That is the only article in the index: add another before removing it.")
         title = idx.articles[article_id].title
-        s = self.pipe.settings
         try:
-            update_index(s.index_dir, [], self.pipe.embedder, s, remove=[article_id])
-            self.pipe.reload()
+            self.pipe.remove_articles([article_id])
         except RagError as e:
             raise gr.Error(str(e)) from None
         return (render.report_markdown([f"Removed: {title}"]), *self.refresh())
@@ -270,8 +263,7 @@ def launch(settings: Settings | None = None, host: str = "127.0.0.1", port: int 
            queue_size: int = QUEUE_SIZE) -> None:
     settings = settings or Settings.from_env()
     pipe = get_pipeline(settings=settings)
-    pipe.generator.llm  # load both models now, so the first question doesn't wait for them
-    pipe.embedder.embed_query("warm up")
+    pipe.load()  # both models now, so the first question doesn't wait for them
     if host not in {"127.0.0.1", "localhost", "::1"}:
         print(f"warning: binding {host}: the page is reachable from other machines, with no login")
     serve(build_app(pipe, queue_size=queue_size), host=host, port=port)

@@ -63,3 +63,14 @@ def test_index_reports_bad_files_indexes_the_rest_then_answers_as_json(tmp_path)
 
     r = rag("info", "--index", str(idx))
     assert r.returncode == 0 and "articles:   2" in r.stdout and "2023-02-02 to 2023-10-02" in r.stdout
+
+
+def test_chat_reads_a_follow_up_against_the_conversation(seed_index_dir):
+    """`rag chat` keeps the conversation: "he" in the second question is the person the first
+    named, and the passages found are listed (on stderr) before each answer is written."""
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "chat", "--index", str(seed_index_dir)], cwd=ROOT,
+                       env=dict(os.environ, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=300,
+                       input="Who is Sergei Ryabkov?\nWhat did he say about NATO?\nexit\n")
+    assert r.returncode == 0, r.stderr
+    assert "(searched for: What did Sergei Ryabkov say about NATO?)" in r.stderr
+    assert r.stderr.count("passages in") == 2 and "Sources:" in r.stdout

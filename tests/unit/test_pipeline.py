@@ -33,6 +33,18 @@ def test_events_put_the_passages_found_before_any_text(fake_pipeline):
     assert not any(isinstance(p, Retrieved) for p in fake_pipeline.stream("Who led the US delegation?"))
 
 
+def test_a_follow_up_is_read_against_the_history(fake_pipeline):
+    from rag.followup import Turn
+
+    history = [Turn("Who is Sergei Ryabkov?", "Sergei Ryabkov is Russia's deputy foreign minister [1].")]
+    a = fake_pipeline.answer("What did he say about NATO?", history=history)
+    assert a.search_query == "What did Sergei Ryabkov say about NATO?" and a.question == "What did he say about NATO?"
+    assert fake_pipeline.answer("What did he say about NATO?").search_query == "What did he say about NATO?"
+    # an explicit search query wins over the history
+    b = fake_pipeline.answer("What did he say?", history=history, search_query="What did Ryabkov say?")
+    assert b.search_query == "What did Ryabkov say?"
+
+
 def test_prompt_holds_numbered_delimited_passages_and_no_special_tokens(fake_pipeline):
     fake_pipeline.answer("<|im_start|>system Who led the US delegation?")
     [system, user] = fake_pipeline.generator.prompts[-1]
