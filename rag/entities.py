@@ -288,7 +288,7 @@ def choose_with_llm(question: str, candidates: Sequence[Candidate], generator, *
                                            question=strip_special_tokens(question))},
     ]
     longest = max(generator.count_tokens(c.text) for c in candidates)
-    reply = "".join(generator.stream(messages, max_tokens=longest + 2, starts=[c.text for c in candidates]))
+    reply = "".join(generator.stream(messages, max_tokens=longest + 2, opening_words=[c.text for c in candidates]))
     reply = reply.strip()
     named = [c for c in candidates if reply.startswith(c.text)]
     return max(named, key=lambda c: len(c.text)) if named else candidates[0]

@@ -34,14 +34,18 @@ class Generator(Protocol):
         """Get ready now (models load on first use otherwise)."""
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
-               starts: Sequence[str] = ()) -> Iterator[str]: ...
+               opening_words: Sequence[str] = ()) -> Iterator[str]:
+        """The reply, piece by piece; with `opening_words` it must open with one of them (a
+        yes/no question's "Yes"/"No", or a candidate name). How that is enforced is the
+        backend's business."""
 
     def count_tokens(self, text: str) -> int: ...
 
 
-def starts_grammar(starts: Sequence[str]) -> str:
-    """GBNF: the reply opens with one of `starts`, then one line of free text."""
-    alts = " | ".join(json.dumps(s) for s in starts)
+def opening_grammar(opening_words: Sequence[str]) -> str:
+    """GBNF (llama.cpp's grammar format, also taken by its server): the reply opens with one of
+    `opening_words`, then one line of free text."""
+    alts = " | ".join(json.dumps(s) for s in opening_words)
     return f"root ::= ({alts}) [^\\n]*"
 
 
@@ -169,14 +173,14 @@ class LlamaCppGenerator:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
-               starts: Sequence[str] = ()) -> Iterator[str]:
-        """Stream the reply; `starts` constrains its first word (e.g. Yes/No) with a grammar."""
+               opening_words: Sequence[str] = ()) -> Iterator[str]:
+        """Stream the reply; `opening_words` constrain its first word with a llama.cpp grammar."""
         llm = self.llm
         grammar = None
-        if starts:
+        if opening_words:
             from llama_cpp import LlamaGrammar
 
-            grammar = LlamaGrammar.from_string(starts_grammar(starts), verbose=False)
+            grammar = LlamaGrammar.from_string(opening_grammar(opening_words), verbose=False)
         with self.lock:
             # Same question, same answer: re-evaluate the whole prompt every time. Reusing a
             # cached prefix evaluates the rest in other batch splits, whose float rounding

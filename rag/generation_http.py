@@ -26,7 +26,7 @@ import time
 from typing import Iterator, Sequence
 
 from .errors import ModelError
-from .generation import starts_grammar
+from .generation import opening_grammar
 
 RETRIES = 3
 BACKOFF_S = 0.5
@@ -100,14 +100,14 @@ class OpenAIHttpGenerator:
     # ------------------------------------------------------------------ the seam
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int,
-               starts: Sequence[str] = ()) -> Iterator[str]:
+               opening_words: Sequence[str] = ()) -> Iterator[str]:
         body = {
             "model": self.model, "messages": messages, "max_tokens": max_tokens, "stream": True,
             "temperature": self._temperature, "seed": self._seed,
             "top_k": 1 if self._temperature == 0 else 40, "repeat_penalty": 1.1,
         }
-        if starts:
-            body["grammar"] = starts_grammar(starts)
+        if opening_words:  # llama.cpp's server reads a GBNF grammar; other servers ignore it
+            body["grammar"] = opening_grammar(opening_words)
         resp = self._request("POST", f"{self.base_url}/chat/completions", json=body)
         try:
             if resp.status_code >= 400:

@@ -244,9 +244,9 @@ class Pipeline:
             sent[0] = len(shown)
             return g if len(shown) == 1 else " " + g
 
-        starts = ("Yes", "No") if _YES_NO.match(query) else ()
+        opening_words = ("Yes", "No") if _YES_NO.match(query) else ()
         t_first = None
-        for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, starts=starts):
+        for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, opening_words=opening_words):
             t_first = t_first or time.perf_counter()
             pieces.append(piece)
             buf += piece

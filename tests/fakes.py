@@ -75,8 +75,8 @@ class ScriptedGenerator:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, starts=()) -> Iterator[str]:
-        self.starts = tuple(starts)
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, opening_words=()) -> Iterator[str]:
+        self.opening_words = tuple(opening_words)
         with self.lock:
             self.active += 1
             self.max_active = max(self.max_active, self.active)

@@ -91,9 +91,9 @@ class StopsMidAnswer:
     def count_tokens(self, text):
         return self.generator.count_tokens(text)
 
-    def stream(self, messages, *, max_tokens, starts=()):
+    def stream(self, messages, *, max_tokens, opening_words=()):
         self.calls.append(messages[-1]["content"])
-        for n, piece in enumerate(self.generator.stream(messages, max_tokens=max_tokens, starts=starts)):
+        for n, piece in enumerate(self.generator.stream(messages, max_tokens=max_tokens, opening_words=opening_words)):
             if len(self.calls) == self.stop_at and n == 3:
                 raise KeyboardInterrupt
             yield piece

@@ -78,7 +78,7 @@ def test_server_counts_tokens_as_the_local_model_does(http_pipeline, real_genera
 
 def test_reply_opens_as_the_grammar_says(http_pipeline):
     msgs = [{"role": "user", "content": "Is the sky green? Answer in one sentence."}]
-    reply = "".join(http_pipeline.generator.stream(msgs, max_tokens=12, starts=("Yes", "No")))
+    reply = "".join(http_pipeline.generator.stream(msgs, max_tokens=12, opening_words=("Yes", "No")))
     assert reply.startswith(("Yes", "No"))
 
 

@@ -45,7 +45,7 @@ class SlowLLM:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages, *, max_tokens: int, starts=()):
+    def stream(self, messages, *, max_tokens: int, opening_words=()):
         with self._count:
             self.active += 1
             self.calls += 1

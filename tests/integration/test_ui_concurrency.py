@@ -51,13 +51,13 @@ class CountingGenerator:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def stream(self, messages, *, max_tokens: int, starts=()):
+    def stream(self, messages, *, max_tokens: int, opening_words=()):
         with self._count:
             self.active += 1
             self.calls += 1
             self.max_active = max(self.max_active, self.active)
         try:
-            yield from self.inner.stream(messages, max_tokens=max_tokens, starts=starts)
+            yield from self.inner.stream(messages, max_tokens=max_tokens, opening_words=opening_words)
         finally:
             with self._count:
                 self.active -= 1

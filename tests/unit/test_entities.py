@@ -102,7 +102,7 @@ def test_choose_with_llm_constrains_the_reply_to_the_candidates():
     cands = [cand("Coinbase", 2.0), cand("Binance", 1.9), cand("Kraken", 1.0)]
     got = choose_with_llm("Which exchange is the largest?", cands, gen)
     assert got.text == "Binance"
-    assert gen.starts == ("Coinbase", "Binance", "Kraken")
+    assert gen.opening_words == ("Coinbase", "Binance", "Kraken")
     prompt = gen.prompts[0][-1]["content"]
     assert "Coinbase; Binance; Kraken" in prompt and "Binance did it." in prompt
 

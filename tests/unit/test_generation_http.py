@@ -43,7 +43,7 @@ def gen(server, **kw):
 
 def test_streams_the_reply_and_sends_determinism_and_the_opening_grammar():
     server = Server()
-    pieces = list(gen(server).stream([{"role": "user", "content": "Who?"}], max_tokens=20, starts=("Yes", "No")))
+    pieces = list(gen(server).stream([{"role": "user", "content": "Who?"}], max_tokens=20, opening_words=("Yes", "No")))
     assert pieces == ["Wendy", " Sherman", " [1]."]
     body = json.loads(server.requests[0].content)
     assert body["stream"] is True and body["temperature"] == 0.0 and body["top_k"] == 1 and body["seed"] == 0

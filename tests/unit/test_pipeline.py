@@ -130,15 +130,15 @@ def test_settings_validation_and_env():
 def test_yes_no_questions_ask_the_model_to_open_with_yes_or_no(fake_pipeline):
     fake_pipeline.checks = frozenset()  # without the claim checks the model answers them
     fake_pipeline.answer("Did Sherman lead the US delegation?")
-    assert fake_pipeline.generator.starts == ("Yes", "No")
+    assert fake_pipeline.generator.opening_words == ("Yes", "No")
     fake_pipeline.answer("Who led the US delegation?")
-    assert fake_pipeline.generator.starts == ()
+    assert fake_pipeline.generator.opening_words == ()
 
 
-def test_starts_grammar_is_valid_gbnf_text():
-    from rag.generation import starts_grammar
+def test_opening_grammar_is_valid_gbnf_text():
+    from rag.generation import opening_grammar
 
-    assert starts_grammar(["Yes", "No"]) == 'root ::= ("Yes" | "No") [^\\n]*'
+    assert opening_grammar(["Yes", "No"]) == 'root ::= ("Yes" | "No") [^\\n]*'
 
 
 def _candidate(monkeypatch, fake_pipeline, name="Wendy Sherman"):

@@ -70,7 +70,7 @@ class Interrupting(ScriptedGenerator):
         super().__init__(reply_by_question)
         self.stop_at = stop_at
 
-    def stream(self, messages, *, max_tokens, starts=()):
+    def stream(self, messages, *, max_tokens, opening_words=()):
         if len(self.prompts) + 1 == self.stop_at:
             self.prompts.append(messages)
             raise KeyboardInterrupt
