@@ -98,11 +98,19 @@ class Pipeline:
         self.checks = checks_from_env() if checks is None else frozenset(checks)
         self.index = index
         self.generator = generator
+        self.retriever = Retriever(embedder, index)
         self.settings = settings
-        self.retriever = Retriever(
-            embedder, index, candidates=settings.candidates, max_per_article=settings.max_chunks_per_article,
-            mode=settings.retrieval,
-        )
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        """New settings take effect at the next question, retrieval's included."""
+        self._settings = settings
+        r = self.retriever
+        r.candidates, r.max_per_article, r.mode = settings.candidates, settings.max_chunks_per_article, settings.retrieval
 
     # ------------------------------------------------------------------ construction
 

@@ -33,6 +33,18 @@ def test_events_put_the_passages_found_before_any_text(fake_pipeline):
     assert not any(isinstance(p, Retrieved) for p in fake_pipeline.stream("Who led the US delegation?"))
 
 
+def test_changed_settings_reach_retrieval(fake_pipeline, fake_settings):
+    q = "Who led the US delegation in Geneva?"
+    assert len(fake_pipeline.answer(q, k=4).hits) == 4
+    fake_pipeline.settings = fake_settings.replace(max_chunks_per_article=1, retrieval="dense")
+    assert fake_pipeline.retriever.mode == "dense" and fake_pipeline.retriever.max_per_article == 1
+    from rag.retrieval import Retriever
+
+    fresh = Retriever(fake_pipeline.embedder, fake_pipeline.index, candidates=fake_settings.candidates,
+                      max_per_article=1, mode="dense").search(q, 4)
+    assert [h.chunk.id for h in fake_pipeline.retrieve(q, 4)] == [h.chunk.id for h in fresh]
+
+
 def test_a_follow_up_is_read_against_the_history(fake_pipeline):
     from rag.followup import Turn
 
