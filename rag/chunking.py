@@ -110,14 +110,15 @@ def chunk_article(article: Article, count: TokenCounter, max_tokens: int, overla
     ]
 
 
+def chunk_meta(chunk: Chunk) -> list[str]:
+    """The chunk's outlet and publication day as questions name them ("Nation World News",
+    "February 2, 2023"): embedded in its header and shown with it in the prompt."""
+    return [p for p in (chunk.source, _human_date(chunk.published_at) if chunk.published_at else "") if p]
+
+
 def chunk_header(chunk: Chunk) -> str:
     """The short header embedded with each chunk, so questions naming title, outlet or date match."""
-    parts = [chunk.title.strip()]
-    if chunk.source:
-        parts.append(chunk.source)
-    if chunk.published_at:
-        parts.append(_human_date(chunk.published_at))
-    return " | ".join(p for p in parts if p)
+    return " | ".join(p for p in [chunk.title.strip(), *chunk_meta(chunk)] if p)
 
 
 def embedding_text(chunk: Chunk) -> str:

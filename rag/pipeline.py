@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 
 from . import indexing
 from .answering import answer_claims, answer_speaker, lead_with_entity, names_what_is_asked
-from .chunking import chunk_header
+from .chunking import chunk_meta
 from .citations import cite
 from .coverage import Coverage, Decline
 from .embedding import Embedder, SentenceTransformerEmbedder
@@ -382,8 +382,7 @@ class Pipeline:
 
 
 def _meta(hit: Hit) -> str:
-    header = chunk_header(hit.chunk)
-    return header.split(" | ", 1)[1].replace(" | ", ", ") if " | " in header else "undated"
+    return ", ".join(chunk_meta(hit.chunk)) or "undated"
 
 
 def ensure_default_index(settings: Settings, embedder: Embedder) -> None:

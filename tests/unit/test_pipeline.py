@@ -67,6 +67,16 @@ def test_prompt_holds_numbered_delimited_passages_and_no_special_tokens(fake_pip
     assert "<|im_start|>" not in user["content"]
 
 
+def test_a_headline_with_a_bar_keeps_the_passage_meta_line_right():
+    from rag.pipeline import _meta
+    from rag.types import Chunk, Hit
+
+    c = Chunk(id="a#0", article_id="a", position=0, text="x", start=0, end=1, title="Live | Election night",
+              source="The Roar | Sports Writers Blog", published_at="2023-02-02")
+    assert _meta(Hit(c, 0.5, 1)) == "The Roar | Sports Writers Blog, February 2, 2023"
+    assert _meta(Hit(Chunk(id="b#0", article_id="b", position=0, text="x", start=0, end=1, title="A | B"), 0.5, 1)) == "undated"
+
+
 def test_evidence_is_trimmed_to_fit_the_context(fake_pipeline, fake_settings):
     fake_pipeline.settings = fake_settings.replace(n_ctx=400, max_answer_tokens=100, k=8)
     fake_pipeline.answer("Who led the US delegation?", k=8)
