@@ -43,7 +43,8 @@ METRICS = [
     ("chunks", "chunks", "", 0),
     ("chunks_per_s", "chunks/s", "", 1),
     ("answered", "answers written by the LLM", "", 0),
-    ("ttft_p50", "time to first token p50 (LLM answers)", "s", 2),
+    ("ttft_p50", "first words shown p50 (LLM answers)", "s", 2),
+    ("model_ttft_p50", "model's first token p50 (LLM answers)", "s", 2),
     ("latency_p50", "answer latency p50", "s", 2),
     ("latency_p95", "answer latency p95", "s", 2),
     ("llm_latency_p50", "answer latency p50 (LLM answers)", "s", 2),
@@ -58,7 +59,10 @@ METRICS = [
 
 
 from rag.cpu import cpu_model  # noqa: E402
-from rag.eval.metrics import percentile  # noqa: E402  (one definition, shared with rag eval)
+try:  # one definition, shared with rag eval
+    from rag.eval.metrics import percentile  # noqa: E402
+except ImportError:  # a worker running an older checkout (--root-a), from before rag/eval/
+    from rag.eval_metrics import percentile  # noqa: E402
 
 
 def median(values) -> float | None:
@@ -290,6 +294,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a setting for the first configuration only (repeatable), e.g. RAG_EVIDENCE_TOKENS=0")
     p.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
                    help="a setting for the second configuration only (repeatable)")
+    p.add_argument("--root-a", type=Path, default=ROOT, help="project folder whose code the first configuration runs "
+                   "(e.g. a checkout of an older commit, to measure a change in one run)")
+    p.add_argument("--root-b", type=Path, default=ROOT, help="the same for the second configuration")
     p.add_argument("--names", help="names of the two configurations in the tables (default ours-<precision>)")
     p.add_argument("--peer-python", default=os.environ.get("RAG_BENCH_PEER_PYTHON"),
                    help="python of the LlamaIndex peer's virtualenv (or RAG_BENCH_PEER_PYTHON); omitted: peer not run")
@@ -378,8 +385,9 @@ def run(args, command: str = "rag bench") -> int:
     load_start = _load()
     for r in range(args.rounds):
         probes.append(probe_machine())
-        for name, precision, own_env in zip(names, configs, extra_env):
+        for name, precision, own_env, root in zip(names, configs, extra_env, (args.root_a, args.root_b)):
             res = work / f"{name}-{r}.json"
+            own_env = dict(own_env, PYTHONPATH=str(Path(root).resolve()))  # that folder's `rag`
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--precision", precision,
                    "--corpus", str(corpus_f), "--questions", str(questions_f), "--llm", str(llm),
                    "--result", str(res), "--index", str(work / f"index-{name}-{r}")]
@@ -428,6 +436,7 @@ def run(args, command: str = "rag bench") -> int:
         "machine": {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "python": platform.python_version(),
                     "load_start": load_start, "load_end": _load()},
         "settings": {n: e for n, e in zip(names, extra_env)},
+        "code": {n: str(Path(r).resolve()) for n, r in zip(names, (args.root_a, args.root_b))},
         "inputs": {"corpus": str(args.corpus), "questions": str(args.questions), "articles": len(articles),
                    "questions": len(questions), "llm": str(llm), "peer_python": peer_python},
         "rounds": args.rounds,
@@ -473,7 +482,6 @@ class _TimedGenerator:
 
 
 def worker(args) -> int:
-    sys.path.insert(0, str(ROOT))
     from rag.articles import load_paths
     from rag.embedding import SentenceTransformerEmbedder
     from rag.chunking import embedding_text
@@ -514,13 +522,18 @@ def worker(args) -> int:
         t_q = time.perf_counter()
         final = None
         timed.stamps = []
+        shown = None  # measured here, as a reader of the stream sees it, whatever the code version
         for part in pipe.stream(q["question"]):
             if isinstance(part, Answer):
                 final = part
+            elif isinstance(part, str) and part.strip() and shown is None:
+                shown = time.perf_counter() - t_q
         stamps = list(timed.stamps)
         tm = final.timings
         decode = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 2 and stamps[-1] > stamps[0] else None
-        per_q.append({"id": q.get("id"), "latency_s": time.perf_counter() - t_q, "ttft_s": tm.ttft_s,
+        llm = bool(stamps)  # the model wrote (part of) this answer
+        per_q.append({"id": q.get("id"), "latency_s": time.perf_counter() - t_q,
+                      "ttft_s": shown if llm else None, "model_ttft_s": stamps[0] - t_q if llm else None,
                       "retrieval_s": tm.retrieval_s, "prompt_tokens": tm.prompt_tokens, "tokens": len(stamps),
                       "decode_tps": decode, "abstained": final.abstained})
     lat = [p["latency_s"] for p in per_q]
@@ -533,6 +546,7 @@ def worker(args) -> int:
         "embed_load_s": embed_load_s, "llm_load_s": llm_load_s,
         "questions": len(per_q), "answered": sum(1 for p in per_q if p["ttft_s"] is not None),
         "ttft_p50": percentile([p["ttft_s"] for p in per_q], 50),
+        "model_ttft_p50": percentile([p["model_ttft_s"] for p in per_q], 50),
         "latency_p50": percentile(lat, 50), "latency_p95": percentile(lat, 95),
         "llm_latency_p50": percentile([p["latency_s"] for p in per_q if p["ttft_s"] is not None], 50),
         "retrieval_p50": None if not per_q else percentile([p["retrieval_s"] for p in per_q], 50) * 1000,
@@ -554,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     add_arguments(ap)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or str(ROOT))
     if args.worker:
         return worker(args)
     from rag.errors import RagError
