@@ -51,8 +51,12 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
                 cited.append(v.hit)
             n = [h.chunk.id for h in cited].index(v.hit.chunk.id) + 1
         numbered.append(dataclasses.replace(v, citation=n))
-    rest = [h for h in hits if h.chunk.id not in {c.chunk.id for c in cited}]
-    shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(cited + rest, start=1)]
+    # Then the passages a claim was checked against without support (searched, not cited), then
+    # the rest of the search: every passage examined stays among the answer's hits.
+    seen: set[str] = set()
+    ordered = [h for h in [*cited, *(v.hit for v in verdicts if v.hit is not None), *hits]
+               if not (h.chunk.id in seen or seen.add(h.chunk.id))]
+    shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
     text = claims_text(decision.word, decision.why if (q.order or q.agreement) else "", numbered)
     if q.agreement and len(numbered) >= 2:  # agreement is read from what both say: quote them
         text += " " + " ".join(f"{v.publication or 'One'} [{v.citation}]: “{v.sentence.strip()}”"

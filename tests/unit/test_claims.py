@@ -49,6 +49,8 @@ def test_a_claim_the_named_outlet_does_not_hold_is_no(pipe):
     # the claim not found cites nothing: the passage searched does not support it
     assert a.text.startswith("No. Coast Daily: not found; Sky Weekly [1]: supported")
     assert [c.article_id for c in a.citations] == ["comet"] and a.claims[0].citation is None
+    if a.claims[0].hit is not None:  # the passage it was checked against is still among the hits
+        assert a.claims[0].hit.chunk.id in [h.chunk.id for h in a.hits[:2]]
 
 
 def test_order_in_time_is_read_from_the_publication_dates(pipe):
