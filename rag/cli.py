@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from .articles import SUFFIXES, load_paths
 from .errors import RagError
 
 EXAMPLE = "Who led the US delegation at the Geneva talks?"
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--llm", help="path of a GGUF model file (default: SmolLM2-135M-Instruct), "
                         "or the URL of an OpenAI-compatible server (http://host:port/v1)")
 
-    sp = sub.add_parser("index", help="index article files and folders (.txt .md .json .jsonl)")
+    sp = sub.add_parser("index", help=f"index article files and folders ({' '.join(SUFFIXES)})")
     sp.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
     sp.add_argument("--rebuild", action="store_true", help="start a fresh index instead of updating")
     sp.add_argument("--remove", nargs="+", default=[], metavar="ARTICLE_ID", help="remove articles by id")
@@ -118,7 +119,6 @@ def _settings(args):
 
 
 def cmd_index(args) -> int:
-    from .articles import load_paths
     from .embedding import SentenceTransformerEmbedder
     from .indexing import update_index
     from .progress import ProgressBar
