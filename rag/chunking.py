@@ -138,3 +138,30 @@ def _human_date(iso: str) -> str:
 
 
 HEADER_TOKEN_ALLOWANCE = 64  # room kept for the header within the embedder's max_seq_length
+
+
+def fit_header(chunks: list[Chunk], count: TokenCounter) -> list[Chunk]:
+    """A title (then an outlet) too long for the header's token allowance is shortened in the
+    chunks (with "…"), so header + chunk never pass the embedder's limit (it would silently cut
+    the chunk's end)."""
+    from dataclasses import replace
+
+    def fits(c: Chunk) -> bool:
+        return count(chunk_header(c)) <= HEADER_TOKEN_ALLOWANCE
+
+    if not chunks or fits(chunks[0]):
+        return chunks
+    first = chunks[0]
+    for field_ in ("title", "source"):
+        value = getattr(first, field_) or ""
+        lo, hi = 0, len(value)  # the longest prefix that fits: binary search on characters
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(replace(first, **{field_: value[:mid].rstrip() + "…"})):
+                lo = mid
+            else:
+                hi = mid - 1
+        first = replace(first, **{field_: value[:lo].rstrip() + "…"}) if value else first
+        if fits(first):
+            break
+    return [replace(c, title=first.title, source=first.source) for c in chunks]

@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from .articles import SUFFIXES, load_paths
 from .errors import RagError
 
 EXAMPLE = "Who led the US delegation at the Geneva talks?"
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--llm", help="path of a GGUF model file (default: SmolLM2-135M-Instruct), "
                         "or the URL of an OpenAI-compatible server (http://host:port/v1)")
 
-    sp = sub.add_parser("index", help="index article files and folders (.txt .md .json .jsonl)")
+    sp = sub.add_parser("index", help=f"index article files and folders ({' '.join(SUFFIXES)})")
     sp.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
     sp.add_argument("--rebuild", action="store_true", help="start a fresh index instead of updating")
     sp.add_argument("--remove", nargs="+", default=[], metavar="ARTICLE_ID", help="remove articles by id")
@@ -118,9 +119,9 @@ def _settings(args):
 
 
 def cmd_index(args) -> int:
-    from .articles import load_paths
     from .embedding import SentenceTransformerEmbedder
     from .indexing import update_index
+    from .progress import ProgressBar
 
     s = _settings(args)
     paths = args.paths or ([] if args.remove else [s.seeds_dir])
@@ -130,7 +131,7 @@ def cmd_index(args) -> int:
             print(f"rejected: {r}", file=sys.stderr)
         raise RagError(f"no article could be read from {', '.join(map(str, paths))}")
     embedder = SentenceTransformerEmbedder(s.embedder)
-    bar = _progress_bar()
+    bar = ProgressBar("embedding", hide_below=200)
     try:
         result = update_index(s.index_dir, report.articles, embedder, s, rebuild=args.rebuild,
                               remove=args.remove, rejected=report.rejected, progress=bar,
@@ -138,29 +139,8 @@ def cmd_index(args) -> int:
                                                     file=sys.stderr, flush=True))
     finally:
         bar.close()
-    print(result.summary())
-    print(f"index: {s.index_dir}")
+    print(f"{result.summary()}\nindex: {s.index_dir}")
     return 0
-
-
-class _progress_bar:
-    """A tqdm bar on stderr, created on the first report (so quick no-op runs print none)."""
-
-    def __init__(self):
-        self._bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr,
-                             disable=total < 200)
-        self._bar.n = done
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def _pipeline(args):

@@ -1,7 +1,13 @@
-"""Small file helpers shared by the index writer and the model loader."""
+"""Small file helpers shared by the index writer, the model loader and the evaluation reports.
+
+There is one way to write a file whole or not at all here (`atomic_write_text`): every module
+that replaces a file readers may be looking at goes through it.
+"""
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 
@@ -13,17 +19,42 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: a temporary file beside it, then `os.replace`."""
-    import os
-    import tempfile
+def write_synced(path: Path, text: str) -> None:
+    """Write `path` (UTF-8) and fsync it: its bytes are on disk when this returns."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
 
+
+def fsync_path(path: Path) -> None:
+    """fsync a file, or a folder (which makes the renames and creations inside it durable)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str, *, fsync: bool = False, tmp: Path | None = None) -> None:
+    """Write `path` whole or not at all: a temporary file beside it, then `os.replace`.
+
+    The temporary name is unique unless `tmp` names it: a fixed name is only for a writer that
+    holds a lock, and lets the next run find what a killed run left. With `fsync` the new bytes
+    are on disk before the rename; fsync the folder afterwards to make the rename itself durable
+    (what a failure there means is the caller's to decide: the file is already replaced).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    if tmp is None:
+        fd, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        if fsync:
+            write_synced(tmp, text)
+        else:
+            Path(tmp).write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

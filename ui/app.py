@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from rag.articles import load_file  # noqa: E402
+from rag.articles import SUFFIXES, load_file  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.followup import Turn  # noqa: E402
 from rag.pipeline import Pipeline, check_question, get_pipeline  # noqa: E402
@@ -34,7 +34,7 @@ from .style import CSS  # noqa: E402
 MODEL_SLOT = "model"  # the one concurrency group of everything that runs the embedder or the LLM
 QUEUE_SIZE = 24  # events waiting for the model beyond this get the busy message (20 sessions fit)
 MAX_UPLOAD = "10mb"
-UPLOAD_TYPES = [".txt", ".md", ".json", ".jsonl"]
+UPLOAD_TYPES = list(SUFFIXES)
 MAX_K = 10  # the passages slider's top
 
 
@@ -105,7 +105,7 @@ class ChatPage:
 
     def add_files(self, files: list[str] | None, progress=gr.Progress()):
         if not files:
-            raise gr.Error("Choose one or more article files (.txt, .md, .json, .jsonl) to add.")
+            raise gr.Error(f"Choose one or more article files ({', '.join(UPLOAD_TYPES)}) to add.")
         articles, rejected = [], []
         progress(0, desc="Reading files")
         for f in files:

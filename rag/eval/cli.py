@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import RagError
+from ..progress import ProgressBar
 from ..settings import PROJECT_ROOT, Settings
 from .runs import IndexStats
 
@@ -102,7 +103,8 @@ def build_pipeline(settings: Settings, corpus: Sequence[str | Path] = (), *, emb
     embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
     stats = None
     if corpus:
-        stats = prepare_index(corpus, settings.index_dir, embedder, settings, _index_progress() if progress else None)
+        bar = ProgressBar("indexing", dynamic_ncols=True) if progress else None
+        stats = prepare_index(corpus, settings.index_dir, embedder, settings, bar)
     return Pipeline.from_settings(settings, embedder=embedder, generator=generator), stats
 
 
@@ -122,24 +124,6 @@ def prepare_index(corpus: Sequence[str | Path], index_dir: Path, embedder, setti
         build_s=b.seconds, embed_s=b.embed_seconds, chunks_embedded=b.chunks_added,
         chunks_per_s=b.chunks_per_s or None, rejected=len(b.rejected),
     )
-
-
-def _index_progress() -> Callable[[int, int], None]:
-    """A tqdm bar for embedding, created on the first report (a no-op update shows none)."""
-    bar = None
-
-    def report(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="chunk", desc="indexing", file=sys.stderr, dynamic_ncols=True)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return report
 
 
 # ----------------------------------------------------------------------------- console

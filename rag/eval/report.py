@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import RagError
+from ..files import atomic_write_text
 
 
 
@@ -111,17 +111,11 @@ def write_outputs(result, run: dict) -> None:
         "problems": [str(p) for p in result.questions.problems],
         "settings": run.get("config") or {k: str(v) for k, v in dataclasses.asdict(result.settings).items()},
     }
-    _write(out / "metrics.json", json.dumps(payload, indent=2, ensure_ascii=False))
+    atomic_write_text(out / "metrics.json", json.dumps(payload, indent=2, ensure_ascii=False))
     from .charts import write_charts
 
     charts = write_charts(result, out)
-    _write(out / "report.md", render_report(result, run, wall, charts))
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(out / "report.md", render_report(result, run, wall, charts))
 
 
 def render_report(result, run: dict, wall_s: float, charts: dict[str, str]) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import RagError
+from ..files import atomic_write_text
 from ..settings import PROJECT_ROOT, Settings
 from ..types import Answer
 from .data import Question, QuestionSet, load_questions
@@ -220,9 +221,7 @@ class PredictionLog:
             done[p.id] = p
             good.append(line)
         if len(good) != len(lines):
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text("".join(good), encoding="utf-8")
-            os.replace(tmp, self.path)
+            atomic_write_text(self.path, "".join(good))
         return done
 
     def append(self, p: Prediction, score: QuestionScore | None = None) -> None:
@@ -281,9 +280,7 @@ class RunRecord:
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False))
-        os.replace(tmp, self.path)
+        atomic_write_text(self.path, json.dumps(self.data, indent=2, ensure_ascii=False))
 
 
 def _git_commit() -> str | None:

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 CHILD = textwrap.dedent('''
     import sys, time
     sys.path.insert(0, {tests!r})
+    import rag.files as files
     import rag.indexing as ix
     from fakes import HashEmbedder
     from rag.settings import Settings
@@ -35,16 +36,16 @@ CHILD = textwrap.dedent('''
         real = emb.embed_documents
         emb.embed_documents = lambda t: (pause(), real(t))[1]
     elif stage == "chunks":
-        real_w = ix._write_text
+        real_w = files.write_synced
         def w(path, text):
             if path.name == "chunks.jsonl":
                 with open(path, "w") as fh: fh.write(text[: len(text) // 2]); fh.flush()
                 pause()
             real_w(path, text)
-        ix._write_text = w
+        files.write_synced = w
     elif stage == "switch":
-        real_r = ix.os.replace
-        ix.os.replace = lambda a, b: (pause() if str(b).endswith("CURRENT") else None, real_r(a, b))
+        real_r = files.os.replace
+        files.os.replace = lambda a, b: (pause() if str(b).endswith("CURRENT") else None, real_r(a, b))
     ix.update_index(d, arts, emb, s)
 ''')
 

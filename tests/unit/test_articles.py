@@ -118,3 +118,19 @@ def test_a_sentence_with_a_slash_is_not_a_caption():
     text = "Budget vote\n\nThe council approved the budget 5/4 on Monday.\n\nIt takes effect in July.\n"
     a = parse_text_page(text, "b", "b.txt")
     assert a.caption is None and a.text.startswith("The council approved the budget 5/4")
+
+
+def test_a_registered_format_is_loaded_by_its_suffix(tmp_path, monkeypatch):
+    """A new format is a loader registered for its suffix: folders, files and messages know it."""
+    from rag.articles import FORMATS, SUFFIXES, article_format
+    from rag.types import Article
+
+    assert SUFFIXES == (".txt", ".md", ".json", ".jsonl")
+    monkeypatch.setattr("rag.articles.base.FORMATS", dict(FORMATS))
+    article_format(".csv")(lambda text, path, name: ([Article(id=path.stem, title="T", text=text.strip())], []))
+    (tmp_path / "note.csv").write_text("a,b\n")
+    (tmp_path / "skip.pdf").write_bytes(b"%PDF")
+    rep = load_paths([tmp_path, tmp_path / "skip.pdf"])
+    assert [(a.id, a.text) for a in rep.articles] == [("note", "a,b")]
+    assert rep.rejected[0].reason.endswith(".txt, .md, .json, .jsonl, .csv")
+    assert load_file(tmp_path / "skip.pdf")[1][0].reason.startswith("unsupported file type '.pdf'")

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-import rag.indexing as ix
+import rag.files as files
 from rag.cli import main
 from rag.errors import IndexWriteError
 from rag.indexing import current_generation, load_index, update_index
@@ -34,7 +34,7 @@ def test_enospc_at_any_write_is_one_error_and_the_old_index_stays(fake_settings,
     d, emb = fake_settings.index_dir, HashEmbedder()
     update_index(d, articles(3), emb, fake_settings)
     before, files_before = current_generation(d).name, leftovers(d)
-    real_write, real_save = ix._write_text, FaissStore.save
+    real_write, real_save = files.write_synced, FaissStore.save
 
     def write(path, text):
         if path.name == target:
@@ -48,7 +48,7 @@ def test_enospc_at_any_write_is_one_error_and_the_old_index_stays(fake_settings,
             raise RuntimeError("Error in faiss::FileIOWriter::operator() ... write error: No space left on device")
         real_save(store, path)
 
-    monkeypatch.setattr(ix, "_write_text", write)
+    monkeypatch.setattr(files, "write_synced", write)
     monkeypatch.setattr(FaissStore, "save", save)
     with pytest.raises(IndexWriteError) as e:
         update_index(d, articles(6), emb, fake_settings)
@@ -66,7 +66,7 @@ def test_the_cli_exits_1_with_one_line(fake_settings, monkeypatch, tmp_path, cap
     src.mkdir()
     (src / "story.txt").write_text("A new story\n\nThe new story is about the harbour.\n")
     monkeypatch.setattr(rag.embedding, "SentenceTransformerEmbedder", lambda *a, **k: HashEmbedder())
-    monkeypatch.setattr(ix, "_write_text", lambda path, text: (_ for _ in ()).throw(ENOSPC))
+    monkeypatch.setattr(files, "write_synced", lambda path, text: (_ for _ in ()).throw(ENOSPC))
     code = main(["index", str(src), "--index", str(d), "--chunk-tokens", "40", "--chunk-overlap", "8"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1

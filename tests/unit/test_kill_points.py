@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+import rag.files as files
+import rag.generations as gens
 import rag.indexing as ix
 from rag.indexing import current_generation, load_index, update_index
 from rag.store import FaissStore
@@ -65,8 +67,8 @@ class Hooks:
 
 
 def instrument(hooks: Hooks, emb: HashEmbedder, setattr_) -> None:
-    real_embed, real_write, real_fsync, real_sha = emb.embed_documents, ix._write_text, ix._fsync, ix.sha256_file
-    real_replace, real_rmtree, real_save = os.replace, ix.shutil.rmtree, FaissStore.save
+    real_embed, real_write, real_fsync, real_sha = emb.embed_documents, files.write_synced, files.fsync_path, files.sha256_file
+    real_replace, real_rmtree, real_save = os.replace, gens.shutil.rmtree, FaissStore.save
 
     def torn_write(path, text):
         with open(path, "w", encoding="utf-8") as fh:
@@ -77,7 +79,7 @@ def instrument(hooks: Hooks, emb: HashEmbedder, setattr_) -> None:
         with open(path, "r+b") as fh:
             fh.truncate(os.path.getsize(path) // 2)
 
-    class Os:  # the module's `os`, with its renames counted
+    class Os:  # the modules' `os`, with their renames counted
         def __getattr__(self, name):
             return getattr(os, name)
 
@@ -87,20 +89,21 @@ def instrument(hooks: Hooks, emb: HashEmbedder, setattr_) -> None:
 
     class Shutil:
         def __getattr__(self, name):
-            return getattr(ix.shutil, name)
+            return getattr(gens.shutil, name)
 
         def rmtree(self, p, *a, **k):
             return hooks.hit("sweep", lambda: real_rmtree(p, *a, **k))
 
     setattr_(emb, "embed_documents", lambda texts: hooks.hit("embed", lambda: real_embed(texts)))
-    setattr_(ix, "_write_text", lambda p, t: hooks.hit(f"write {Path(p).name}", lambda: real_write(p, t),
-                                                      lambda: torn_write(p, t)))
+    setattr_(files, "write_synced", lambda p, t: hooks.hit(f"write {Path(p).name}", lambda: real_write(p, t),
+                                                            lambda: torn_write(p, t)))
     setattr_(FaissStore, "save", lambda s, p: hooks.hit("write index.faiss", lambda: real_save(s, p),
                                                           lambda: torn_save(s, p)))
-    setattr_(ix, "_fsync", lambda p: hooks.hit("fsync", lambda: real_fsync(p)))
-    setattr_(ix, "sha256_file", lambda p: hooks.hit("checksum", lambda: real_sha(p)))
-    setattr_(ix, "os", Os())
-    setattr_(ix, "shutil", Shutil())
+    setattr_(files, "fsync_path", lambda p: hooks.hit("fsync", lambda: real_fsync(p)))
+    setattr_(files, "sha256_file", lambda p: hooks.hit("checksum", lambda: real_sha(p)))
+    setattr_(files, "os", Os())
+    setattr_(gens, "os", Os())
+    setattr_(gens, "shutil", Shutil())
     # small batches so the kill can land between two batches of embedding
     setattr_(ix._embed, "__defaults__", (4,))
 
