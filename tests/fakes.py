@@ -65,9 +65,7 @@ class ScriptedGenerator:
         self.reply = reply
         self.delay = delay
         self.prompts: list[list[dict]] = []
-        self.lock = threading.Lock()
-        self.active = 0
-        self.max_active = 0
+        self.lock = threading.Lock()  # keeps `prompts` whole under threads (the real lock: LlamaCppGenerator)
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -75,14 +73,9 @@ class ScriptedGenerator:
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, starts=()) -> Iterator[str]:
         self.starts = tuple(starts)
         with self.lock:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-            try:
-                self.prompts.append(messages)
-                text = self.reply(messages) if callable(self.reply) else self.reply
-                for piece in re.findall(r"\S+\s*", text)[:max_tokens]:
-                    if self.delay:
-                        time.sleep(self.delay)
-                    yield piece
-            finally:
-                self.active -= 1
+            self.prompts.append(messages)
+            text = self.reply(messages) if callable(self.reply) else self.reply
+            for piece in re.findall(r"\S+\s*", text)[:max_tokens]:
+                if self.delay:
+                    time.sleep(self.delay)
+                yield piece

@@ -1,4 +1,6 @@
 import threading
+import time
+import types
 
 import pytest
 
@@ -90,20 +92,61 @@ def test_to_dict_has_the_documented_keys(fake_pipeline):
     assert set(d["hits"][0]) >= {"rank", "score", "article_id", "chunk_id", "text"}
 
 
-def test_concurrent_streams_never_enter_the_model_together(fake_pipeline):
-    fake_pipeline.generator.delay = 0.01
-    errors = []
+class OverlapLlama:
+    """Stands in for llama_cpp.Llama under the real LlamaCppGenerator. It has no lock of its own:
+    it counts the generations running at once, so any overlap the generator lets through shows."""
+
+    def __init__(self):
+        self.active = self.max_active = self.calls = 0
+        self._count = threading.Lock()  # guards the counters only; never held while generating
+        self._ctx = types.SimpleNamespace(set_n_threads=lambda *a: None)
+
+    def tokenize(self, data: bytes, add_bos=False, special=False):
+        return data.split()
+
+    def reset(self):
+        pass
+
+    def set_seed(self, seed):
+        pass
+
+    def create_chat_completion(self, **kwargs):
+        with self._count:
+            self.active += 1
+            self.calls += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            for word in ("Wendy ", "Sherman ", "led ", "it ", "[1]."):
+                time.sleep(0.01)
+                yield {"choices": [{"delta": {"content": word}}]}
+        finally:
+            with self._count:
+                self.active -= 1
+
+
+def test_concurrent_streams_never_enter_the_model_together(fake_pipeline, tmp_path):
+    from rag.generation import LlamaCppGenerator
+
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    gen = LlamaCppGenerator(str(tmp_path / "m.gguf"))
+    gen._llm = llama = OverlapLlama()
+    fake_pipeline.generator = gen
+    fake_pipeline.checks = frozenset()  # every question goes to the model
+    errors, texts = [], []
+    barrier = threading.Barrier(4)
 
     def ask():
         try:
-            fake_pipeline.answer("Who led the US delegation?")
+            barrier.wait()
+            texts.append(fake_pipeline.answer("Who led the US delegation?").text)
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert not errors and fake_pipeline.generator.max_active == 1
+    assert not errors and llama.calls == 4 and texts == ["Wendy Sherman led it [1]."] * 4
+    assert llama.max_active == 1  # generator.lock serialised the four generations
 
 
 def test_settings_validation_and_env():
