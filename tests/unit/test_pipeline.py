@@ -158,6 +158,14 @@ def test_settings_validation_and_env():
     assert (s.k, s.min_score, str(s.index_dir)) == (3, 0.5, "/tmp/x")
 
 
+def test_hit_article_id_is_its_chunks(fake_pipeline):
+    a = fake_pipeline.answer("Who led the US delegation?")
+    assert [h.article_id for h in a.hits] == [h.chunk.article_id for h in a.hits]
+    assert [h["article_id"] for h in a.to_dict()["hits"]] == [h.article_id for h in a.hits]
+    with pytest.raises(AttributeError):
+        a.hits[0].article_id = "other"  # read-only
+
+
 def test_yes_no_questions_ask_the_model_to_open_with_yes_or_no(fake_pipeline):
     fake_pipeline.checks = frozenset()  # without the claim checks the model answers them
     fake_pipeline.answer("Did Sherman lead the US delegation?")
