@@ -135,10 +135,11 @@ class Pipeline:
         follow-up rewritten into a standalone question).
         """
         t0 = time.perf_counter()
+        k = self.settings.passages(k)
         question = check_question(question, self.settings.max_question_chars)
         query = check_question(search_query, self.settings.max_question_chars) if search_query else question
         qvec = self.embedder.embed_query(strip_special_tokens(query))
-        hits = self.retriever.search_vector(qvec, k or self.settings.k, strip_special_tokens(query))
+        hits = self.retriever.search_vector(qvec, k, strip_special_tokens(query))
         t_ret = time.perf_counter() - t0
         if events:
             yield Retrieved(tuple(hits), query, t_ret)

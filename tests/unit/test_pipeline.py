@@ -158,6 +158,23 @@ def test_settings_validation_and_env():
     assert (s.k, s.min_score, str(s.index_dir)) == (3, 0.5, "/tmp/x")
 
 
+@pytest.mark.parametrize("k", [0, 41, 99, 1000])
+def test_k_out_of_range_is_refused_alike_by_answer_and_the_cli(fake_pipeline, capsys, monkeypatch, k):
+    from rag.cli import main
+
+    monkeypatch.delenv("RAG_K", raising=False)
+    monkeypatch.delenv("RAG_CANDIDATES", raising=False)
+    message = f"bad settings: k={k} must be between 1 and 40 (passages given to the model)"
+    with pytest.raises(SettingsError) as e:
+        fake_pipeline.answer("Who led the US delegation?", k=k)
+    assert str(e.value) == message and fake_pipeline.generator.prompts == []
+    assert main(["ask", "Who led the US delegation?", "--k", str(k)]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+    with pytest.raises(SettingsError, match="between 1 and 40"):
+        Settings(k=k)
+    assert fake_pipeline.answer("Who led the US delegation?", k=40).hits  # the top of the range
+
+
 def test_hit_article_id_is_its_chunks(fake_pipeline):
     a = fake_pipeline.answer("Who led the US delegation?")
     assert [h.article_id for h in a.hits] == [h.chunk.article_id for h in a.hits]
