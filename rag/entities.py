@@ -182,7 +182,6 @@ def _in_text(key: str, text_lower: str) -> bool:
 
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
-
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
     q_lower = " ".join(question.lower().split())
     q_words = content_words(question)
@@ -256,9 +255,7 @@ def _merge_short_names(labels, forms, near, best_sentence) -> None:
         forms.pop(short)
         for i, c in near.pop(short).items():
             near[full][i] = max(near[full].get(i, 0.0), c)
-        s = best_sentence.pop(short)
-        if s[0] > best_sentence[full][0]:
-            best_sentence[full] = s
+        best_sentence[full] = max(best_sentence[full], best_sentence.pop(short), key=lambda s: s[0])
 
 
 # ------------------------------------------------------------------------------- choosing
