@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from .claims import check_claim, decide
-from .citations import content_words
 from .errors import RagError
 from .outlets import match_outlets
 from .question import QuestionAnalysis
+from .text import MARKER, content_words, split_sentences
 from .types import Answer, Citation, ClaimVerdict, Hit, Timings
 
 if TYPE_CHECKING:
@@ -157,8 +157,6 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
 
 def _supports(passage: str, name: str, point: set[str], words: set[str]) -> bool:
     """A passage supports a lead when a sentence of it names the lead and speaks to the point."""
-    from .chunking import split_sentences
-
     forms = {name.lower(), name.split()[-1].lower()}  # the full name or its last word ("Bankman-Fried")
     for a, b in split_sentences(passage) or [(0, len(passage))]:
         sentence = passage[a:b]
@@ -180,8 +178,6 @@ MAX_QUOTES = 2  # sentences quoted for "What did X say?"
 def quotes_of(name: str, text: str) -> list[str]:
     """Sentences of `text` that quote `name` (the full name or the surname, with a verb of saying
     or quotation marks)."""
-    from .chunking import split_sentences
-
     parts = [p for p in name.split() if p.lower() not in ("mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.")]
     if not parts:
         return []
@@ -243,12 +239,11 @@ def names_what_is_asked(q: QuestionAnalysis, reply: str, hits: Sequence[Hit]) ->
     """Whether a reply to a who/which/when/how-much question gives something of the type asked
     for (a number, a date, a name the question does not contain) that a passage states in a
     sentence on the question's point. Untyped questions ("What happened ...?") always pass."""
-    from .chunking import split_sentences
-    from .grounding import _COMMON, _MARKER
+    from .grounding import _COMMON
 
     if q.kind != "wh" or q.speaker:
         return True
-    plain = _MARKER.sub(" ", reply)
+    plain = MARKER.sub(" ", reply)
     if q.answer_type == "amount":
         items = re.findall(r"\d+(?:[.,]\d+)*", plain)
     elif q.answer_type == "date":

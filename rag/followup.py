@@ -3,14 +3,14 @@
 "What did he say about NATO?" after a question about Ryabkov must be searched for as "What did
 Sergei Ryabkov say about NATO?", or retrieval finds passages about anyone saying anything about
 NATO. Two ways were measured on ten hand-made follow-ups over the seed article (the cases are
-in tests/unit/test_followup.py; `python -m tests.unit.test_followup` reruns it): the rank of
+in tests/unit/test_followup.py; `python -m tests.unit.test_followup` reruns the first two): the rank of
 the passage that answers the follow-up among the 5 retrieved, with the real embedder, on 2 CPU
 cores.
 
     search query              MRR   top-1  top-3  top-5   time per follow-up
     the follow-up as typed    0.36   1/10   6/10   8/10   -
     rewrite_rules             0.64   4/10   9/10  10/10   < 1 ms
-    rewrite_llm (135M model)  0.64   5/10   7/10  10/10   5-6 s mean, 17-30 s worst
+    the chat model (135M)     0.64   5/10   7/10  10/10   5-6 s mean, 17-30 s worst
 
 - rules: resolve he/she/his/her/him to the person the last question named (else its answer, else
   earlier turns), it/its/there to the last other name the answer used, and when something stays
@@ -21,9 +21,8 @@ cores.
   of its "rewrites" were answers instead of questions, some with invented facts ("the 1995
   NATO summit"): not something to show as "searched for".
 
-So `standalone_query` uses the rules; `rewrite_llm` stays for larger models and for the
-measurement. The page shows the question as the reader typed it, and what was searched for
-beside it.
+So `standalone_query` uses the rules (the model rewrite was removed after this measurement).
+The page shows the question as the reader typed it, and what was searched for beside it.
 """
 from __future__ import annotations
 
@@ -171,30 +170,6 @@ def _expand(name: str, candidates: list[str]) -> str:
     """'Ryabkov' -> 'Sergei Ryabkov' when a longer form of the same name was seen."""
     longer = [c for c in candidates if c != name and c.split()[-1] == name.split()[-1] and len(c) > len(name)]
     return longer[0] if longer else name
-
-
-# ---------------------------------------------------------------------- the LLM alternative
-
-REWRITE_SYSTEM = (
-    "You rewrite a follow-up question so that it can be understood without the conversation. "
-    "Replace pronouns with the names they refer to. Reply with the rewritten question only."
-)
-
-
-def rewrite_llm(question: str, history: Sequence[Turn], generator, *, max_tokens: int = 48) -> str:
-    """Ask the chat model for the standalone question (measured; not the default, see above)."""
-    question = " ".join(question.split())
-    if not history:
-        return question
-    convo = "\n".join(f"User: {t.question}\nAssistant: {t.answer}" for t in history[-2:])
-    messages = [
-        {"role": "system", "content": REWRITE_SYSTEM},
-        {"role": "user", "content": f"Conversation:\n{convo}\n\nFollow-up question: {question}\n\n"
-                                    "Rewritten question:"},
-    ]
-    text = "".join(generator.stream(messages, max_tokens=max_tokens)).strip()
-    line = text.splitlines()[0].strip().strip('"') if text else ""
-    return line if 3 <= len(line) <= 3 * len(question) + 80 else question
 
 
 def standalone_query(question: str, history: Sequence[Turn], max_chars: int | None = None) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .citations import markers
+from .text import MARKER, answer_sentences, markers
 from .types import Hit
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER = re.compile(r"\s*" + MARKER.pattern)  # a marker with the space before it
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAP = re.compile(r"\b[A-Z][\w'’-]*[\w]")
 # Capitalised words that are not names (sentence openers, verdicts, pronouns, months are names).
@@ -41,11 +41,6 @@ def holds(passage: str, names: set[str], numbers: set[str]) -> bool:
         re.search(rf"(?<![\d.]){re.escape(x)}(?![\d])", flat) for x in numbers)
 
 
-def split_answer(text: str) -> list[str]:
-    """Sentences of an answer; a trailing [n] stays with its sentence."""
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'“])", text.strip()) if s]
-
-
 def ground_sentence(sentence: str, hits: Sequence[Hit]) -> str | None:
     """The sentence with a citation that holds its names and numbers, or None to drop it."""
     names, numbers = facts(sentence)
@@ -65,5 +60,5 @@ def ground_sentence(sentence: str, hits: Sequence[Hit]) -> str | None:
 
 def ground(text: str, hits: Sequence[Hit]) -> str:
     """Keep the sentences whose names and numbers a cited passage holds ("" when none is)."""
-    kept = [g for s in split_answer(text) if (g := ground_sentence(s, hits)) is not None]
+    kept = [g for s in answer_sentences(text) if (g := ground_sentence(s, hits)) is not None]
     return " ".join(kept)

@@ -29,15 +29,10 @@ from .prompts import render, strip_special_tokens
 from .question import analyse
 from .retrieval import Retriever
 from .settings import Settings
-from .text import ABSTAIN_TEXT, NOT_ANSWERED_TEXT
+from .text import (ABSTAIN_TEXT, ANSWER_SENTENCE_END, NOT_ANSWERED_TEXT, answer_sentences, content_words,
+                   opens_with_decline)
 from .types import Answer, Article, Hit, Rejection, Retrieved, Timings
 
-_ABSTAIN = re.compile(
-    r"^\W*(the )?(articles?|passages?|texts?|context)( provided)? (do(es)? not|don'?t|doesn'?t) "
-    r"(say|mention|contain|provide|specify|state|include)|^\W*(there is )?no information|"
-    r"^\W*i (do not|don'?t) know|^\W*(i )?(cannot|can'?t) (answer|find|determine)|^\W*(it is )?not mentioned",
-    re.IGNORECASE,
-)
 _YES_NO = re.compile(r"^\W*(does|did|do|is|was|were|are|has|have|had|can|could|would|will|should)\b", re.I)
 PROMPT_MARGIN = 32  # tokens kept free for the chat template's own markup
 # The answering checks, each switchable for ablations (RAG_CHECKS="declines,grounding"; "" = none,
@@ -59,23 +54,19 @@ def checks_from_env() -> frozenset[str]:
 def is_abstention(text: str, question: str, passages: Sequence[str]) -> bool:
     """The model declined: it opens with "the articles don't say" and adds nothing from the
     passages after it. (A small model often declines, then answers anyway: that is kept.)"""
-    if not _ABSTAIN.search(text):
+    if not opens_with_decline(text):
         return False
-    rest = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[1:]
+    rest = " ".join(answer_sentences(text)[1:])
     if not rest:
         return True
-    from .citations import content_words
-
     evidence = set().union(*(content_words(p) for p in passages)) if passages else set()
-    added = (content_words(rest[0]) - content_words(question)) & evidence
+    added = (content_words(rest) - content_words(question)) & evidence
     return len(added) < 2
 
 
 def words_held(question: str, hits: Sequence[Hit]) -> bool:
     """One retrieved passage holds every content word of the question (its names and its point):
     lexical evidence that a low dense score (a small embedder blurs names) must not overrule."""
-    from .citations import content_words
-
     words = content_words(question)
     return bool(words) and any(words <= content_words(f"{h.chunk.title} {h.chunk.text}") for h in hits)
 
@@ -177,13 +168,14 @@ class Pipeline:
         follow-up rewritten into a standalone question).
         """
         t0 = time.perf_counter()
+        k = self.settings.passages(k)
         question = check_question(question, self.settings.max_question_chars)
         if history and not search_query:
             search_query = standalone_query(question, list(history)[-HISTORY_TURNS:],
                                             max_chars=self.settings.max_question_chars)
         query = check_question(search_query, self.settings.max_question_chars) if search_query else question
         qvec = self.embedder.embed_query(strip_special_tokens(query))
-        hits = self.retriever.search_vector(qvec, k or self.settings.k, strip_special_tokens(query))
+        hits = self.retriever.search_vector(qvec, k, strip_special_tokens(query))
         t_ret = time.perf_counter() - t0
         if events:
             yield Retrieved(tuple(hits), query, t_ret)
@@ -194,7 +186,7 @@ class Pipeline:
             # "What did X say?": the passage that quotes X answers, whatever its dense score.
             final = answer_speaker(self, question, query, analysis, hits, t0, t_ret)
             if final is not None:
-                for i, sentence in enumerate(re.split(r"(?<=[.!?])\s+(?=\S)", final.text)):
+                for i, sentence in enumerate(answer_sentences(final.text)):
                     yield sentence if i == 0 else " " + sentence  # the final text, sentence by sentence
                 yield final
                 return
@@ -237,7 +229,7 @@ class Pipeline:
         passed = [not gate]
 
         def show(sentence: str) -> str | None:
-            if shown and _ABSTAIN.search(sentence):
+            if shown and opens_with_decline(sentence):
                 return None  # "the article doesn't say ..." after an answer would contradict it
             g = self._ground(sentence, hits)
             if g is None:
@@ -260,9 +252,9 @@ class Pipeline:
             buf += piece
             # Stream whole sentences once checked; a reply that opens by declining is held back
             # (it may end as a decline, which must not follow streamed claims).
-            while not held and (m := re.search(r"[.!?](?:\s*\[\d+(?:,\s*\d+)*\])?[.!?]?\s+", buf)):
+            while not held and (m := ANSWER_SENTENCE_END.search(buf)):
                 sentence, buf = buf[: m.end()].strip(), buf[m.end():]
-                if len(shown) == n_lead and _ABSTAIN.search(sentence):
+                if len(shown) == n_lead and opens_with_decline(sentence):
                     held, buf = True, sentence + " " + buf
                     break
                 if (g := show(sentence)) is not None:
@@ -271,11 +263,11 @@ class Pipeline:
         t_end = time.perf_counter()
         gen_s = t_end - t_gen
         raw = "".join(pieces).strip()
-        held = held or (len(shown) == n_lead and bool(_ABSTAIN.search(buf)))
+        held = held or (len(shown) == n_lead and opens_with_decline(buf))
         if held:  # sentences kept from a reply that opened by declining: shown below, whole
             declined = not raw or is_abstention(raw, query, [h.chunk.text for h in used])
             before = sent[0]
-            for s_ in ([] if declined else re.split(r"(?<=[.!?])\s+", buf.strip())):
+            for s_ in ([] if declined else answer_sentences(buf)):
                 show(s_)
             sent[0] = before
         elif buf.strip() and (g := show(buf.strip())) is not None:
@@ -345,7 +337,7 @@ class Pipeline:
                        meta=_meta(h), text=strip_special_tokens(t))
                 for i, (h, t) in enumerate(zip(used, texts_), start=1)
             )
-            user = render(s.prompts_dir, "answer", passages=passages, question=question_)
+            user = render(s.prompts_dir, "answer", passages=passages, question=question_, decline=ABSTAIN_TEXT)
             return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
         def longest(words: list[str], fits) -> int:

@@ -13,6 +13,17 @@ from .errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = "default"  # the embedded model shipped by a PyPI package
+K_MAX = 50  # passages given to the model at most (and never more than `candidates`)
+
+
+def k_problem(k: object, candidates: int) -> str | None:
+    """Why `k` (passages given to the model) is refused, or None: it must be a whole number from
+    1 to K_MAX and no more than the chunks retrieved (`candidates`). The one rule and message for
+    settings, `rag ask --k` and `Pipeline.answer(k=...)`."""
+    top = max(1, min(K_MAX, candidates))
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= top:
+        return f"k={k} must be between 1 and {top} (passages given to the model)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,8 +45,8 @@ class Settings:
     # "faiss" (exact, IVF from 500,000 vectors), "faiss-flat", "faiss-ivf", "faiss-hnsw",
     # "milvus-lite" or the URL of a Milvus server (rag/stores.py).
     vector_store: str = "faiss"
-    k: int = 4  # passages given to the LLM
-    candidates: int = 40  # chunks retrieved before fusion and per-article selection
+    k: int = 4  # passages given to the LLM: 1 to min(K_MAX, candidates)
+    candidates: int = 40  # chunks retrieved before fusion and per-article selection (k's ceiling)
     retrieval: str = "hybrid"  # "hybrid" (dense + BM25, fused) or "dense"
     chunk_tokens: int = 160  # chunk body size in the embedder's tokens (header excluded)
     chunk_overlap: int = 32  # tokens of trailing sentences repeated in the next chunk
@@ -67,12 +78,12 @@ class Settings:
         for name in ("index_dir", "seeds_dir", "prompts_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         problems = []
-        if not 1 <= self.k <= 50:
-            problems.append(f"k={self.k} must be between 1 and 50")
+        if self.candidates < 1:
+            problems.append(f"candidates={self.candidates} must be at least 1")
+        elif problem := k_problem(self.k, self.candidates):
+            problems.append(problem)
         if self.retrieval not in ("hybrid", "dense"):
             problems.append(f"retrieval={self.retrieval!r} must be 'hybrid' or 'dense'")
-        if self.candidates < self.k:
-            problems.append(f"candidates={self.candidates} must be at least k={self.k}")
         if not 16 <= self.chunk_tokens <= 8192:
             problems.append(f"chunk_tokens={self.chunk_tokens} must be between 16 and 8192")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:
@@ -132,6 +143,14 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return cls(**values)
+
+    def passages(self, k: int | None = None) -> int:
+        """`k` passages for one question (`self.k` when None); SettingsError when out of range."""
+        if k is None:
+            return self.k
+        if problem := k_problem(k, self.candidates):
+            raise SettingsError(f"bad settings: {problem}")  # word for word what Settings(k=k) says
+        return k
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

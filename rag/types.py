@@ -43,8 +43,19 @@ class Chunk:
 @dataclass(frozen=True)
 class Hit:
     chunk: Chunk
+    # The dense (cosine) similarity of the question to the chunk, what `min_score` is compared
+    # with. It need not fall as `rank` rises: the order comes from fusing the dense and BM25
+    # rankings (hybrid mode) and from the selection that gives each outlet or date the question
+    # names its best chunk and spreads the passages over articles (rag/retrieval.py). A chunk the
+    # dense search did not reach (found by BM25 alone) or found outside retrieval (a passage
+    # quoting the speaker a question asks about) has 0.0.
     score: float
-    rank: int  # 1-based
+    rank: int  # 1-based, the order the passages are given to the model
+
+    @property
+    def article_id(self) -> str:
+        """The id of the article the chunk comes from (as in `Answer.to_dict()["hits"]`)."""
+        return self.chunk.article_id
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,7 @@ class Answer:
                 {
                     "rank": h.rank,
                     "score": round(h.score, 6),
-                    "article_id": h.chunk.article_id,
+                    "article_id": h.article_id,
                     "chunk_id": h.chunk.id,
                     "title": h.chunk.title,
                     "source": h.chunk.source,

@@ -65,9 +65,7 @@ class ScriptedGenerator:
         self.reply = reply
         self.delay = delay
         self.prompts: list[list[dict]] = []
-        self.lock = threading.Lock()
-        self.active = 0
-        self.max_active = 0
+        self.lock = threading.Lock()  # keeps `prompts` whole under threads (the real lock: LlamaCppGenerator)
 
     def load(self) -> None:
         pass
@@ -78,14 +76,9 @@ class ScriptedGenerator:
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, opening_words=()) -> Iterator[str]:
         self.opening_words = tuple(opening_words)
         with self.lock:
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
-            try:
-                self.prompts.append(messages)
-                text = self.reply(messages) if callable(self.reply) else self.reply
-                for piece in re.findall(r"\S+\s*", text)[:max_tokens]:
-                    if self.delay:
-                        time.sleep(self.delay)
-                    yield piece
-            finally:
-                self.active -= 1
+            self.prompts.append(messages)
+            text = self.reply(messages) if callable(self.reply) else self.reply
+            for piece in re.findall(r"\S+\s*", text)[:max_tokens]:
+                if self.delay:
+                    time.sleep(self.delay)
+                yield piece

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 
 from rag.followup import names
+from rag.text import sentences
 
 _WHO_CLAUSE = re.compile(r"\b[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+)+, who ((?:[a-z][\w'’-]*|US|UK|EU|NATO|[A-Z][a-z]+)"
                          r"(?: [\w'’-]+){1,8}?),")
@@ -56,7 +57,7 @@ def _quoted_people(text: str) -> list[str]:
     """People by how many sentences quote them; each under the longest form of their name."""
     full: dict[str, str] = {}
     counts: Counter[str] = Counter()
-    for sentence in re.split(r"(?<=[.!?”\"])\s+", text):
+    for sentence in sentences(text):
         quoted = bool(_QUOTED.search(sentence))
         for n in names(sentence):
             if not n.person:

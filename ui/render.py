@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime
 from typing import Iterable
 from urllib.parse import urlsplit
 
 import nh3
 
+from rag.text import MARKER_RUN, format_date
 from rag.types import Answer, Citation, Hit, Retrieved
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-# A run of citation markers ("[1]", "[1][2]", "[1, 3]") is bolded as one: "**[1]****[2]**" would
-# not render as bold in Markdown.
-_MARKERS = re.compile(r"((?:\[\d+(?:\s*,\s*\d+)*\])+)")
 
 ALLOWED_TAGS = {"div", "section", "article", "header", "p", "span", "strong", "em", "mark", "blockquote", "a",
                 "details", "summary", "ol", "ul", "li", "small", "h3", "h4"}
@@ -47,7 +44,8 @@ def answer_markdown(text: str, *, searched_for: str | None = None, note: str | N
         parts.append(f"*Searched for: {escape_md(searched_for)}*")
     body = "".join(
         f"**{escape_md(piece)}**" if i % 2 else escape_md(piece)
-        for i, piece in enumerate(_MARKERS.split(text or ""))
+        # a run of markers ("[1][2]") is bolded as one: "**[1]****[2]**" would not render as bold
+        for i, piece in enumerate(MARKER_RUN.split(text or ""))
     )
     if streaming:
         body += " ▍"
@@ -103,7 +101,7 @@ def found_html(found: Retrieved) -> str:
 
 
 def citation_card(c: Citation) -> str:
-    meta = [m for m in (_e(c.source) if c.source else "", _e(format_date(c.published_at))) if m]
+    meta = [m for m in (_e(c.source) if c.source else "", _e(format_date(c.published_at, day_first=True))) if m]
     link = safe_url(c.url)
     if link:
         meta.append(f'<a href="{_e(link)}" target="_blank" title="{_e(link)}">{_e(urlsplit(link).netloc or link)}</a>')
@@ -127,7 +125,7 @@ def _searched(answer: Answer, label: str = "") -> str:
 
 def _hit_item(h: Hit) -> str:
     c = h.chunk
-    meta = ", ".join(x for x in (c.source or "", format_date(c.published_at)) if x)
+    meta = ", ".join(x for x in (c.source or "", format_date(c.published_at, day_first=True)) if x)
     snippet = c.text if len(c.text) <= 240 else c.text[:240].rsplit(" ", 1)[0] + " …"
     return (f'<li><strong>{_e(c.title)}</strong> <small>({_e(meta) + ", " if meta else ""}similarity '
             f'{h.score:.2f})</small><br><span class="src-snippet">{_e(snippet)}</span></li>')
@@ -168,19 +166,6 @@ def safe_url(url: str | None) -> str | None:
     return url
 
 
-def format_date(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            d = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return f"{d.day} {d.strftime('%B %Y')}"
-
-
 def clean(fragment: str) -> str:
     return nh3.clean(fragment, tags=ALLOWED_TAGS | {"br"}, attributes=ALLOWED_ATTRS, url_schemes={"http", "https"},
                      link_rel="noopener noreferrer nofollow", strip_comments=True)
@@ -203,14 +188,14 @@ def index_summary(manifest: dict) -> str:
         shown = ", ".join(sources[:5]) + (" …" if len(sources) > 5 else "")
         outlets += f" ({shown})"
     dr = manifest.get("date_range")
-    dates = (f"{format_date(dr[0])} to {format_date(dr[1])}" if dr and dr[0] != dr[1]
-             else format_date(dr[0]) if dr else "dates unknown")
+    first, last = (format_date(d, day_first=True) for d in (dr or [None, None])[:2])
+    dates = f"{first} to {last}" if dr and dr[0] != dr[1] else first if dr else "dates unknown"
     text = f"{n} article{'s' if n != 1 else ''} from {outlets}, {dates}, {chunks} passages"
     return f"**Indexed:** {escape_md(text)}"
 
 
 def article_label(title: str, source: str | None, published_at: str | None) -> str:
-    meta = ", ".join(x for x in (source or "", format_date(published_at)) if x)
+    meta = ", ".join(x for x in (source or "", format_date(published_at, day_first=True)) if x)
     title = title if len(title) <= 90 else title[:87] + "…"
     return f"{title} ({meta})" if meta else title
 

@@ -7,7 +7,8 @@ tests check on hand-made cases. The rules follow MultiHop-RAG's and SQuAD's conv
 - answers are compared after `normalize` (case, punctuation, a/an/the, whitespace);
 - a Yes/No gold is matched on the polarity of the answer's first yes/no word, and an answer
   that gives both verdicts ("Yes. ... No.") is wrong;
-- abstention is read from the text ("The articles don't say.", "I cannot determine ...");
+- abstention is read from the text ("The articles don't say.", "I cannot determine ..."), by
+  rag.text.reads_as_decline;
 - retrieval is scored at the article level over `evidence_ids`, and at the evidence level over
   the gold evidence sentences.
 """
@@ -19,6 +20,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Collection, Iterable, Sequence
+
+from ..text import reads_as_decline
 
 # ----------------------------------------------------------------------------- normalisation
 
@@ -107,33 +110,9 @@ def best_em(answer: str, golds: Sequence[str]) -> bool | None:
 
 # ----------------------------------------------------------------------------- abstention
 
-_ABSTAIN = re.compile("|".join([
-    r"\bi\s+(?:do\s+not|don't|dont)\s+know\b",
-    r"\b(?:i\s+)?(?:cannot|can\s*not|can't|am\s+unable\s+to|are\s+unable\s+to|unable\s+to|could\s+not"
-    r"|couldn't)\s+(?:answer|determine|find|tell|say|provide|confirm|verify|identify|be\s+determined"
-    r"|be\s+answered)\b",
-    r"\b(?:insufficient|not\s+enough|no\s+(?:relevant\s+|specific\s+|such\s+)?)\s*(?:information|info|data"
-    r"|context|evidence|details)\b",
-    r"\b(?:don't|do\s+not|does\s+not|doesn't|did\s+not|didn't)\s+have\s+(?:enough|sufficient|any|the)\s+"
-    r"(?:information|data|details|context)\b",
-    r"\b(?:context|passages?|documents?|articles?|text|sources?|information)\s+(?:provided\s+)?"
-    r"(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't)\s+(?:provide|contain|mention|include"
-    r"|specify|state|say|give|discuss|cover|address|answer)\b",
-    r"\b(?:is|are|was|were)\s+not\s+(?:mentioned|provided|specified|stated|given|available|included"
-    r"|discussed)\s+in\s+the\s+(?:context|passages?|documents?|articles?|text|sources?|information)\b",
-    r"\bthere\s+is\s+no\s+(?:mention|information|indication|record|data)\b",
-    r"\bnot\s+possible\s+to\s+(?:answer|determine|say|tell)\b",
-    r"\b(?:answer|this)\s+is\s+(?:unknown|not\s+known)\b",
-]), re.IGNORECASE)
-# "No, the article does not provide ..." commits to an answer: it is not an abstention.
-_COMMITTED = re.compile(r"^\W*(?:yes|no)\s*[,.;:!]", re.IGNORECASE)
-
-
-def abstains(answer: str) -> bool:
-    """The answer declines ("The articles don't say.", "I cannot determine ...") rather than
-    committing to a yes/no verdict first."""
-    text = (answer or "").replace("\u2019", "'").replace("\u2018", "'")
-    return not _COMMITTED.match(text) and bool(_ABSTAIN.search(text))
+# What reads as a decline: rag.text.reads_as_decline, the independent scorer's rule (it must keep
+# agreeing with that scorer, tests/unit/eval/test_crosscheck.py), imported here under the metric's name.
+abstains = reads_as_decline
 
 
 def abstention_prf(abstained: Sequence[bool], answerable: Sequence[bool]) -> tuple[float | None, float | None, float | None]:

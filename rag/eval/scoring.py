@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Iterable, Sequence
 
-from ..citations import markers
-from ..text import ABSTAIN_TEXT
+from ..text import ABSTAIN_TEXT, markers
 from . import metrics as m
 from .data import Question
 from .metrics import Baseline, CurvePoint, GroupMetrics, Metrics

@@ -1,7 +1,8 @@
 import pytest
 
 from rag.articles import load_file
-from rag.chunking import chunk_article, chunk_header, chunk_text, embedding_text, split_sentences
+from rag.chunking import chunk_article, chunk_header, chunk_text, embedding_text
+from rag.text import split_sentences
 
 from ..conftest import SEED_FILE
 

@@ -1,6 +1,7 @@
 import pytest
 
-from rag.citations import cite, drop_invalid_markers, markers
+from rag.citations import cite, drop_invalid_markers
+from rag.text import ABSTAIN_TEXT, markers
 from rag.errors import SettingsError
 from rag.prompts import render, strip_special_tokens
 from rag.settings import Settings
@@ -39,8 +40,9 @@ def test_special_tokens_are_stripped():
 
 def test_render_fills_templates_and_dollar_in_values_is_harmless(tmp_path):
     s = Settings()
-    out = render(s.prompts_dir, "answer", passages="costs $5 and ${oops}", question="Q?")
+    out = render(s.prompts_dir, "answer", passages="costs $5 and ${oops}", question="Q?", decline=ABSTAIN_TEXT)
     assert "costs $5 and ${oops}" in out and "Question: Q?" in out
+    assert f"say: {ABSTAIN_TEXT}\n" in out  # the decline is written once, in rag/text.py
     (tmp_path / "bad.txt").write_text("needs $missing")
     with pytest.raises(SettingsError, match=r"\$missing"):
         render(tmp_path, "bad")

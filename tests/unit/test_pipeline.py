@@ -1,4 +1,6 @@
 import threading
+import time
+import types
 
 import pytest
 
@@ -124,20 +126,61 @@ def test_to_dict_has_the_documented_keys(fake_pipeline):
     assert set(d["hits"][0]) >= {"rank", "score", "article_id", "chunk_id", "text"}
 
 
-def test_concurrent_streams_never_enter_the_model_together(fake_pipeline):
-    fake_pipeline.generator.delay = 0.01
-    errors = []
+class OverlapLlama:
+    """Stands in for llama_cpp.Llama under the real LlamaCppGenerator. It has no lock of its own:
+    it counts the generations running at once, so any overlap the generator lets through shows."""
+
+    def __init__(self):
+        self.active = self.max_active = self.calls = 0
+        self._count = threading.Lock()  # guards the counters only; never held while generating
+        self._ctx = types.SimpleNamespace(set_n_threads=lambda *a: None)
+
+    def tokenize(self, data: bytes, add_bos=False, special=False):
+        return data.split()
+
+    def reset(self):
+        pass
+
+    def set_seed(self, seed):
+        pass
+
+    def create_chat_completion(self, **kwargs):
+        with self._count:
+            self.active += 1
+            self.calls += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            for word in ("Wendy ", "Sherman ", "led ", "it ", "[1]."):
+                time.sleep(0.01)
+                yield {"choices": [{"delta": {"content": word}}]}
+        finally:
+            with self._count:
+                self.active -= 1
+
+
+def test_concurrent_streams_never_enter_the_model_together(fake_pipeline, tmp_path):
+    from rag.generation import LlamaCppGenerator
+
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    gen = LlamaCppGenerator(str(tmp_path / "m.gguf"))
+    gen._llm = llama = OverlapLlama()
+    fake_pipeline.generator = gen
+    fake_pipeline.checks = frozenset()  # every question goes to the model
+    errors, texts = [], []
+    barrier = threading.Barrier(4)
 
     def ask():
         try:
-            fake_pipeline.answer("Who led the US delegation?")
+            barrier.wait()
+            texts.append(fake_pipeline.answer("Who led the US delegation?").text)
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert not errors and fake_pipeline.generator.max_active == 1
+    assert not errors and llama.calls == 4 and texts == ["Wendy Sherman led it [1]."] * 4
+    assert llama.max_active == 1  # generator.lock serialised the four generations
 
 
 def test_settings_validation_and_env():
@@ -147,6 +190,31 @@ def test_settings_validation_and_env():
         Settings.from_env({"RAG_K": "many"})
     s = Settings.from_env({"RAG_K": "7", "RAG_MIN_SCORE": "0.5", "RAG_INDEX_DIR": "/tmp/x"}, k=3)
     assert (s.k, s.min_score, str(s.index_dir)) == (3, 0.5, "/tmp/x")
+
+
+@pytest.mark.parametrize("k", [0, 41, 99, 1000])
+def test_k_out_of_range_is_refused_alike_by_answer_and_the_cli(fake_pipeline, capsys, monkeypatch, k):
+    from rag.cli import main
+
+    monkeypatch.delenv("RAG_K", raising=False)
+    monkeypatch.delenv("RAG_CANDIDATES", raising=False)
+    message = f"bad settings: k={k} must be between 1 and 40 (passages given to the model)"
+    with pytest.raises(SettingsError) as e:
+        fake_pipeline.answer("Who led the US delegation?", k=k)
+    assert str(e.value) == message and fake_pipeline.generator.prompts == []
+    assert main(["ask", "Who led the US delegation?", "--k", str(k)]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+    with pytest.raises(SettingsError, match="between 1 and 40"):
+        Settings(k=k)
+    assert fake_pipeline.answer("Who led the US delegation?", k=40).hits  # the top of the range
+
+
+def test_hit_article_id_is_its_chunks(fake_pipeline):
+    a = fake_pipeline.answer("Who led the US delegation?")
+    assert [h.article_id for h in a.hits] == [h.chunk.article_id for h in a.hits]
+    assert [h["article_id"] for h in a.to_dict()["hits"]] == [h.article_id for h in a.hits]
+    with pytest.raises(AttributeError):
+        a.hits[0].article_id = "other"  # read-only
 
 
 def test_yes_no_questions_ask_the_model_to_open_with_yes_or_no(fake_pipeline):

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from rag.text import format_date
 from rag.types import Answer, Chunk, Citation, Hit, Timings
 from ui import render
 from ui.examples import example_questions
@@ -132,9 +133,9 @@ def test_long_passage_is_cut_around_the_highlight_and_folds_out_whole():
 
 
 def test_dates_and_index_summary():
-    assert render.format_date("2023-02-02") == "2 February 2023"
-    assert render.format_date("2023-02-02T10:00:00Z") == "2 February 2023"
-    assert render.format_date("last week") == "last week"
+    assert format_date("2023-02-02", day_first=True) == "2 February 2023"
+    assert format_date("2023-02-02T10:00:00Z", day_first=True) == "2 February 2023"
+    assert format_date("last week", day_first=True) == "last week"
     md = render.index_summary({"counts": {"articles": 3, "chunks": 40}, "sources": ["A", "B"],
                                "date_range": ["2023-01-01", "2023-02-02"]})
     assert "3 articles from 2 outlets \\(A\\, B\\)" in md and "1 January 2023 to 2 February 2023" in md

@@ -152,7 +152,7 @@ def test_evidence_level_hit_compares_after_whitespace_normalisation():
 # ----------------------------------------------------------------------------- citations
 
 def test_citation_markers_and_validity():
-    from rag.citations import markers
+    from rag.text import markers
 
     assert markers("A [1]. B [2, 3]. C [12]. D [2].") == [1, 2, 3, 12]
     assert markers("no markers") == []
