@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .articles import SUFFIXES, load_paths
 from .errors import RagError
+from .terminal import stream_to_terminal
 
 EXAMPLE = "Who led the US delegation at the Geneva talks?"
 
@@ -158,64 +159,8 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(pipe.answer(args.question, k=args.k).to_dict(), indent=2, ensure_ascii=False))
         return 0
-    _stream_to_terminal(pipe, args.question, args.k)
+    stream_to_terminal(pipe, args.question, args.k)
     return 0
-
-
-def _stream_to_terminal(pipe, question: str, k: int | None, history=()):
-    """Print the answer as it comes, then its sources; returns the final Answer."""
-    from .types import Answer, Retrieved
-
-    final = None
-    for part in pipe.stream(question, k=k, history=history, events=True):
-        if isinstance(part, Answer):
-            final = part
-            print()
-            print(format_sources(part))
-        elif isinstance(part, Retrieved):  # on stderr, so stdout stays the answer and its sources
-            if part.query != question:
-                print(f"(searched for: {part.query})", file=sys.stderr)
-            print(format_found(part), file=sys.stderr, flush=True)
-        else:
-            print(part, end="", flush=True)
-    return final
-
-
-def format_found(found) -> str:
-    """One line per passage found, printed before the answer is written."""
-    lines = [f"Found {len(found.hits)} passages in {found.retrieval_s:.2f} s:"]
-    for h in found.hits:
-        c = h.chunk
-        meta = ", ".join(x for x in (c.source or "", (c.published_at or "")[:10]) if x)
-        lines.append(f"  - {c.title}" + (f" ({meta})" if meta else ""))
-    return "\n".join(lines)
-
-
-def format_sources(a) -> str:
-    t = a.timings
-    lines = []
-    if a.citations:
-        lines.append("Sources:")
-        for c in a.citations:
-            meta = ", ".join(x for x in (c.source, (c.published_at or "")[:10]) if x)
-            lines.append(f"  [{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f"  <{c.article_id}>")
-            if c.highlight:
-                lines.append(f"      \"{c.highlight}\"")
-    elif not a.abstained:
-        lines.append("(no passage supports this answer: treat it with care)")
-    if a.claims:
-        lines.append("Claims checked:")
-        for c in a.claims:
-            mark = f"[{c.citation}] " if c.citation else ""
-            lines.append(f"  {mark}{c.verdict.replace('_', ' ')}: {c.claim}")
-    if a.abstained and a.hits:
-        lines.append(f"Declined ({a.reason or 'no_evidence'}). Closest material found:")
-        for h in a.hits[:3]:
-            meta = ", ".join(x for x in (h.chunk.source, (h.chunk.published_at or "")[:10]) if x)
-            lines.append(f"  {h.chunk.title}" + (f" ({meta})" if meta else "") + f"  <{h.chunk.article_id}>")
-    ttft = f"{t.ttft_s:.2f} s to first token, " if t.ttft_s is not None else ""
-    lines.append(f"({ttft}{t.total_s:.2f} s in all, {len(a.hits)} passages searched)")
-    return "\n".join(lines)
 
 
 def cmd_chat(args) -> int:
@@ -240,7 +185,7 @@ def cmd_chat(args) -> int:
         if not q.strip():
             continue
         try:
-            final = _stream_to_terminal(pipe, q, args.k, history)
+            final = stream_to_terminal(pipe, q, args.k, history)
         except RagError as e:
             print(f"error: {e}")
             continue

@@ -8,33 +8,28 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import indexing
-from .answering import answer_claims, answer_speaker, lead_with_entity, names_what_is_asked
-from .chunking import chunk_meta
-from .citations import cite
+from .answering import answer_claims, answer_speaker
 from .coverage import Coverage, Decline
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .evidence import focus
 from .followup import HISTORY_TURNS, Turn, standalone_query
 from .errors import QuestionError, SettingsError
 from .generation import Generator, make_generator
 from .grounding import ground_sentence
-from .prompts import render, strip_special_tokens
+from .model_answer import answer_with_model
+from .prompting import build_messages, prompt_tokens
+from .prompts import strip_special_tokens
 from .question import analyse
 from .retrieval import Retriever
 from .settings import Settings
-from .text import (ABSTAIN_TEXT, ANSWER_SENTENCE_END, NOT_ANSWERED_TEXT, answer_sentences, content_words,
-                   opens_with_decline)
+from .text import ABSTAIN_TEXT, answer_sentences, content_words
 from .types import Answer, Article, Hit, Rejection, Retrieved, Timings
 
-_YES_NO = re.compile(r"^\W*(does|did|do|is|was|were|are|has|have|had|can|could|would|will|should)\b", re.I)
-PROMPT_MARGIN = 32  # tokens kept free for the chat template's own markup
 # The answering checks, each switchable for ablations (RAG_CHECKS="declines,grounding"; "" = none,
 # the model answers everything as it did before them).
 CHECKS = ("declines", "claims", "entities", "grounding")
@@ -49,19 +44,6 @@ def checks_from_env() -> frozenset[str]:
     if unknown:
         raise SettingsError(f"RAG_CHECKS names unknown check(s) {', '.join(sorted(unknown))}: use {', '.join(CHECKS)}")
     return chosen
-
-
-def is_abstention(text: str, question: str, passages: Sequence[str]) -> bool:
-    """The model declined: it opens with "the articles don't say" and adds nothing from the
-    passages after it. (A small model often declines, then answers anyway: that is kept.)"""
-    if not opens_with_decline(text):
-        return False
-    rest = " ".join(answer_sentences(text)[1:])
-    if not rest:
-        return True
-    evidence = set().union(*(content_words(p) for p in passages)) if passages else set()
-    added = (content_words(rest) - content_words(question)) & evidence
-    return len(added) < 2
 
 
 def words_held(question: str, hits: Sequence[Hit]) -> bool:
@@ -205,97 +187,7 @@ class Pipeline:
             yield final.text
             yield final
             return
-        # The entity asked for, found in the passages, leads the reply unless the model names it.
-        lead = lead_with_entity(analysis, hits) if "entities" in self.checks else None
-        texts = focus(qvec, hits, self.embedder, self.settings.evidence_sentences,
-                      self.settings.evidence_tokens, self.generator.count_tokens)
-        messages, used = self.build_messages(query, hits, texts)
-        pieces: list[str] = []
-        shown: list[str] = []  # sentences streamed: each passed the grounding check
-        buf, held = "", False
-        first_shown = None  # when the reader saw the answer's first words (Timings.ttft_s)
-        n_lead = 1 if lead else 0
-        if lead:  # decided from the passages before the model runs: shown at once
-            shown.append(lead.text)
-            first_shown = time.perf_counter() - t0
-            yield lead.text
-        sent = [n_lead]  # how many of `shown` have been streamed
-        t_gen = time.perf_counter()
-
-        # A typed question (who / when / how much ...) with no entity lead is answered only when
-        # the reply names something of that type that a passage states on the question's point:
-        # its sentences are held until one does, so a decline never follows streamed text.
-        gate = not lead and "declines" in self.checks
-        passed = [not gate]
-
-        def show(sentence: str) -> str | None:
-            if shown and opens_with_decline(sentence):
-                return None  # "the article doesn't say ..." after an answer would contradict it
-            g = self._ground(sentence, hits)
-            if g is None:
-                return None
-            shown.append(g)
-            if not passed[0]:
-                if not names_what_is_asked(analysis, " ".join(shown), hits):
-                    return None
-                passed[0] = True
-                sent[0] = len(shown)
-                return " ".join(shown)
-            sent[0] = len(shown)
-            return g if len(shown) == 1 else " " + g
-
-        opening_words = ("Yes", "No") if _YES_NO.match(query) else ()
-        t_first = None
-        for piece in self.generator.stream(messages, max_tokens=self.settings.max_answer_tokens, opening_words=opening_words):
-            t_first = t_first or time.perf_counter()
-            pieces.append(piece)
-            buf += piece
-            # Stream whole sentences once checked; a reply that opens by declining is held back
-            # (it may end as a decline, which must not follow streamed claims).
-            while not held and (m := ANSWER_SENTENCE_END.search(buf)):
-                sentence, buf = buf[: m.end()].strip(), buf[m.end():]
-                if len(shown) == n_lead and opens_with_decline(sentence):
-                    held, buf = True, sentence + " " + buf
-                    break
-                if (g := show(sentence)) is not None:
-                    first_shown = first_shown or time.perf_counter() - t0
-                    yield g
-        t_end = time.perf_counter()
-        gen_s = t_end - t_gen
-        raw = "".join(pieces).strip()
-        held = held or (len(shown) == n_lead and opens_with_decline(buf))
-        if held:  # sentences kept from a reply that opened by declining: shown below, whole
-            declined = not raw or is_abstention(raw, query, [h.chunk.text for h in used])
-            before = sent[0]
-            for s_ in ([] if declined else answer_sentences(buf)):
-                show(s_)
-            sent[0] = before
-        elif buf.strip() and (g := show(buf.strip())) is not None:
-            first_shown = first_shown or time.perf_counter() - t0
-            yield g
-        if len(shown) == n_lead and lead and lead.quote:  # the model added nothing checkable:
-            shown.append(lead.quote)  # the entity stands on the sentence that supports it
-        if shown and not passed[0]:  # nothing of the type asked for, on the question's point
-            text, citations, reason = NOT_ANSWERED_TEXT, (), "no_answer"
-            yield text
-        elif not shown:
-            text, citations, reason = ABSTAIN_TEXT, (), "no_evidence"
-            yield text
-        else:
-            text, citations = cite(" ".join(shown), list(hits))
-            reason = None
-            if sent[0] == 0:
-                yield text
-            elif sent[0] < len(shown):
-                yield " " + " ".join(shown[sent[0]:])
-        first_shown = first_shown or time.perf_counter() - t0
-        timings = Timings(
-            retrieval_s=t_ret, ttft_s=first_shown, generation_s=gen_s, total_s=time.perf_counter() - t0,
-            prompt_tokens=self._prompt_tokens(messages), tokens=len(pieces),
-            tokens_per_s=(len(pieces) - 1) / (t_end - t_first) if t_first and len(pieces) > 1 and t_end > t_first else 0.0,
-            model_first_token_s=t_first - t0 if t_first else None,
-        )
-        yield Answer(question, text, citations, tuple(hits), reason is not None, timings, query, reason=reason)
+        yield from answer_with_model(self, question, query, analysis, hits, qvec, t0, t_ret)
 
     def _ground(self, sentence: str, hits: Sequence[Hit]) -> str | None:
         return ground_sentence(sentence, hits) if "grounding" in self.checks else sentence
@@ -320,61 +212,11 @@ class Pipeline:
 
     def build_messages(self, question: str, hits: Sequence[Hit],
                        texts: Sequence[str] | None = None) -> tuple[list[dict[str, str]], list[Hit]]:
-        """Chat messages within the token budget; evidence is trimmed first (lowest rank first).
-
-        `texts` are what the model sees of each hit (focused evidence); default the whole chunk.
-        """
-        s = self.settings
-        texts = list(texts) if texts is not None else [h.chunk.text for h in hits]
-        system = render(s.prompts_dir, "system")
-        question = strip_special_tokens(question)
-        used = list(hits)
-        budget = s.n_ctx - s.max_answer_tokens - PROMPT_MARGIN
-
-        def build(texts_: Sequence[str], question_: str = question) -> list[dict[str, str]]:
-            passages = "\n\n".join(
-                render(s.prompts_dir, "passage", number=i, title=strip_special_tokens(h.chunk.title),
-                       meta=_meta(h), text=strip_special_tokens(t))
-                for i, (h, t) in enumerate(zip(used, texts_), start=1)
-            )
-            user = render(s.prompts_dir, "answer", passages=passages, question=question_, decline=ABSTAIN_TEXT)
-            return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-        def longest(words: list[str], fits) -> int:
-            lo, hi = 0, len(words)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
-            return lo
-
-        while True:
-            messages = build(texts)
-            if self._prompt_tokens(messages) <= budget:
-                return messages, used
-            if len(used) > 1:
-                used = used[:-1]
-                continue
-            if not used:
-                return messages, used
-            # One passage alone overflows: keep the longest prefix of its words that fits (by the
-            # generator's own token count), so the answer always has its max_answer_tokens. A
-            # question so long that not even an empty passage fits is itself cut in the prompt.
-            words = texts[0].split()
-            n = longest(words, lambda m: self._prompt_tokens(build([" ".join(words[:m]) + " ..."])) <= budget)
-            text = " ".join(words[:n]) + " ..."
-            messages = build([text])
-            if self._prompt_tokens(messages) > budget:
-                qw = question.split()
-                m = longest(qw, lambda m: self._prompt_tokens(build([text], " ".join(qw[:m]) + " ...")) <= budget)
-                messages = build([text], " ".join(qw[:m]) + " ...")
-            return messages, used
+        """Chat messages within the token budget (rag/prompting.py)."""
+        return build_messages(self.settings, self.generator.count_tokens, question, hits, texts)
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        return sum(self.generator.count_tokens(m["content"]) + 4 for m in messages)
-
-
-def _meta(hit: Hit) -> str:
-    return ", ".join(chunk_meta(hit.chunk)) or "undated"
+        return prompt_tokens(self.generator.count_tokens, messages)
 
 
 def ensure_default_index(settings: Settings, embedder: Embedder) -> None:

@@ -4,59 +4,21 @@
     q.kind == "yes_no"; q.publications == ("TechCrunch", "The Verge"); len(q.claims) == 2
 
 Everything here is pattern work on the question alone (no index, no model), so it is fast and
-tested on plain strings. Publications are recognised by how news questions name them ("according
-to X", "reported by X", "the X article", "a X piece", "X reports", "articles from X and Y"), not
-from a list of known outlets; `match_outlets` then maps a name to the index's own outlets.
+tested on plain strings: its kind and the type of answer it asks for here, its claims (yes/no
+questions), order in time and agreement; the publications, dates and names it mentions are
+found by rag/mentions.py.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from .mentions import (NAME, NOT_NAMES, QUOTES, clean_name, find_dates, find_entities,  # noqa: F401
+                       find_publications, is_date_word)
 from .outlets import match_outlets, normalise_outlet  # noqa: F401  (match_outlets: part of this API)
 
-_MONTHS = "january february march april may june july august september october november december".split()
-_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _AUX = r"does|did|do|is|was|were|are|has|have|had|can|could|would|will|should"
 _WH = r"who|whom|whose|which|what|when|where|how"
-# One word of a proper name: capitalised or a number ("CBSSports.com", "Bankman-Fried", "49ers").
-_TOKEN = r"(?:[A-Z][\w.&’'-]*[\w&]|[A-Z]|\d[\w.-]*[A-Za-z][\w]*)"
-# Small words allowed inside a name ("Wall Street Journal of ...", "The Roar | Sports Writers Blog").
-_JOIN = r"(?:\s+(?:of|for|de|du|la|&|-|\||the)\s+|\s+and\s+(?=[A-Z]\w*(?:['’]s)?\s+(?:article|report|piece))|\s+)"
-NAME = rf"{_TOKEN}(?:{_JOIN}{_TOKEN})*"
-_DOC = r"(?:articles?|reports?|pieces?|stor(?:y|ies)|reviews?|analys[ie]s|op-eds?|editorials?)"
-_LIST = rf"{NAME}(?:\s*,\s*(?:and\s+)?{NAME}|\s+and\s+{NAME})*"
-_Q = "'\"‘’“”"
-
-# Weaker: "according to X" and "X reported" also name people ("according to Eddy Cue"), so such a
-# name narrows the search when it is an outlet of the index but never alone causes a decline.
-_WEAK_PATTERNS = [
-    re.compile(rf"(?:according to|as per)\s+(?:both\s+)?(?:the\s+)?[{_Q}]?(?P<list>{_LIST})"),
-    re.compile(rf"(?P<one>{NAME})\s+(?:reports?|reported|writes|wrote|mentioned|mentions|noted|stated)\b"),
-]
-# Weakest: "provided by X", "from X" name outlets as often as people or companies ("from OpenAI"):
-# they only tell whose articles a claim split by dates is about, and never split claims.
-_SOURCE_PATTERNS = [re.compile(rf"(?:\bby|\bfrom)\s+(?:the\s+)?[{_Q}]?(?P<list>{_LIST})")]
-_PUB_PATTERNS = [
-    # "according to Forbes", "reported by the BBC", "articles from TechCrunch and The Age"
-    re.compile(rf"(?:reported by|published by|(?:{_DOC}|coverage|another|one)\s+(?:from|by|in))\s+(?:both\s+)?(?:the\s+)?"
-               rf"(?:[{_Q}](?P<quoted>[A-Z][^{_Q}]{{1,60}})[{_Q}]|(?P<list>{_LIST}))"),
-    # "the 'The New York Times' article", "a CNBC piece", "another Fortune report", "The Verge's review"
-    re.compile(rf"\b(?:the|a|an|another|one|two|both|other|second|first|latest|earlier|later|subsequent|previous|"
-               rf"recent|separate)\s+[{_Q}]?(?P<one>{NAME})[{_Q}]?(?:['’]s?)?\s+{_DOC}\b"),
-    # "while The Verge article", "Did TechCrunch's report"
-    re.compile(rf"(?P<one>{NAME})(?:['’]s?)?\s+{_DOC}\b"),
-
-    # 'The Roar | Sports Writers Blog' article (a quoted outlet may hold lower-case words)
-    re.compile(rf"[{_Q}](?P<quoted>[A-Z][^{_Q}]{{1,60}})[{_Q}](?:s)?\s+{_DOC}\b"),
-]
-# Capitalised words that open a question or a clause: not part of any name.
-_LEADING = set(
-    ("after before between considering based according did does do is was were are has have had can could would why "
-     "will should which what who whom whose when where how while both and but or the a an in on of from by "
-     "as if since during following given regarding").split()
-)
-_NOT_NAMES = set(_MONTHS) | set(_DAYS) | {"i", "yes", "no", "true", "false", "ceo", "us", "uk"}
 
 _ORDER = re.compile(r"\b(before|after|earlier|later|prior to|first|previously|subsequently)\b", re.I)
 _SAME = r"consistent|consistency|consistently|agree|agreed|agreement|same|similar|similarly|align|aligned|remain(?:ed)?|maintain(?:ed)?"
@@ -134,8 +96,8 @@ def find_speaker(q: str) -> str | None:
     m = _SPEAKER.match(q)
     if not m:
         return None
-    name = _clean_name(m.group("name"))
-    return name if name and name.lower() not in _NOT_NAMES and not _is_date_word(name) else None
+    name = clean_name(m.group("name"))
+    return name if name and name.lower() not in NOT_NAMES and not is_date_word(name) else None
 
 
 # ---------------------------------------------------------------------- kind and answer type
@@ -145,7 +107,7 @@ def question_kind(q: str) -> tuple[str, str]:
     """("yes_no" | "wh" | "other", answer type). A leading clause ("Considering X, which ...",
     "After X reported ..., did Y ...") is skipped: the first question word after it decides."""
     first = re.match(rf"\W*({_AUX}|{_WH})\b", q, re.I)
-    m = first or re.search(rf",[{_Q}]?\s+({_AUX}|{_WH})\b", q, re.I)  # also after a quote: 'movie)," is there'
+    m = first or re.search(rf",[{QUOTES}]?\s+({_AUX}|{_WH})\b", q, re.I)  # also after a quote: 'movie)," is there'
 
     if not m:
         return "other", "other"
@@ -172,92 +134,6 @@ def _answer_type(word: str, rest: str) -> str:
 
 
 # ---------------------------------------------------------------------- publications
-
-
-def _clean_name(name: str) -> str:
-    name = re.sub(r"['’]s?$", "", name.strip().strip(_Q)).strip()
-    words = name.split()
-    # Opening words ("Does", "After") and a lower-case "the" ("the Sporting News report") go.
-    while words and (words[0] == "the" or words[0].lower() in _LEADING - {"the"}):
-        words = words[1:]
-    return " ".join(words)
-
-
-def find_publications(q: str, weak: bool = False, sources: bool = False) -> list[tuple[int, int, str]]:
-    """(start, end, name) of each mention of a publication, in order; one name may recur."""
-    found: list[tuple[int, int, str]] = []
-    for pat in _PUB_PATTERNS + (_WEAK_PATTERNS if weak else []) + (_SOURCE_PATTERNS if sources else []):
-        for m in pat.finditer(q):
-            group = next(g for g in ("list", "one", "quoted") if g in pat.groupindex and m.group(g))
-            if group == "one" and re.search(r"\bcoverage$", m.group(0)):
-                continue
-            start = m.start(group)
-            parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m.group(group)) if group == "list" else [m.group(group)]
-            pos = start
-            for part in parts:
-                at = q.find(part, pos)
-                pos = at + len(part)
-                name = _clean_name(part)
-                at = max(at, q.find(name, at)) if name else at
-                if name and name.lower().removeprefix("the ") not in _NOT_NAMES and not _is_date_word(name):
-                    found.append((at, at + len(name), name))
-    found.sort()
-    out: list[tuple[int, int, str]] = []
-    for s, e, n in found:  # overlapping mentions: keep the earliest, longest
-        if out and s < out[-1][1]:
-            if e - s > out[-1][1] - out[-1][0] and s == out[-1][0]:
-                out[-1] = (s, e, n)
-            continue
-        out.append((s, e, n))
-    return out
-
-
-def _is_date_word(name: str) -> bool:
-    return name.split()[0].lower() in _MONTHS or name.split()[0].lower() in _DAYS
-
-
-# ---------------------------------------------------------------------- dates and entities
-
-_DATE = re.compile(
-    r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b|\b(\d{4})-(\d{2})-(\d{2})", re.I)
-_BOUND = re.compile(r"\b(before|after|since|until|till|prior to|by|other than|not on|later than|earlier than)\s+(?:the\s+)?$", re.I)
-
-
-def find_dates(q: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """(exact, bounds): ISO dates with their positions. A date after "before", "after", "other
-    than" ... bounds a period; only the others say an article was published that day. A date
-    without a year is not used (it cannot be checked)."""
-    exact, bounds = [], []
-    for m in _DATE.finditer(q):
-        if m.group(1):
-            if not m.group(3):
-                continue
-            iso = f"{int(m.group(3)):04d}-{_MONTHS.index(m.group(1).lower()) + 1:02d}-{int(m.group(2)):02d}"
-        else:
-            iso = f"{m.group(4)}-{m.group(5)}-{m.group(6)}"
-        before = q[max(0, m.start() - 30):m.start()]
-        (bounds if _BOUND.search(before) else exact).append((iso, m.start()))
-    return exact, bounds
-
-
-def find_entities(q: str, publications: list[str]) -> tuple[str, ...]:
-    """Specific names in the question: runs of capitalised words (not opening words, months or the
-    publications), kept whole ("Sam Bankman-Fried", "Shubha Satheesh")."""
-    pubs = {normalise_outlet(p) for p in publications}
-    out = []
-    for m in re.finditer(NAME, q):
-        words = m.group(0).split()
-        while words and (words[0].lower() in _LEADING or words[0].lower() in _NOT_NAMES):
-            words = words[1:]
-        while words and words[-1].lower() in {"of", "for", "the", "-", "|", "&", "de", "la", "du"}:
-            words = words[:-1]
-        name = re.sub(r"['’]s?$", "", " ".join(words))
-        if not name or normalise_outlet(name) in pubs or _is_date_word(name):
-            continue
-        if len(name) < 3 or name.lower() in _NOT_NAMES or name[0].isdigit():
-            continue
-        out.append(name)
-    return tuple(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------------- yes/no structure
@@ -333,5 +209,5 @@ def _end_of_mention(pubs: list[tuple[int, int, str]], start: int) -> int:
 
 def _mention_start(q: str, at: int) -> int:
     """Back up over the determiner before a mention ("the", "a") so it starts the next claim."""
-    m = re.search(r"(?:\b(?:the|a|an|another)\s+[{_Q}]?)$".replace("{_Q}", _Q), q[:at], re.I)
+    m = re.search(r"(?:\b(?:the|a|an|another)\s+[{QUOTES}]?)$".replace("{QUOTES}", QUOTES), q[:at], re.I)
     return m.start() if m else at

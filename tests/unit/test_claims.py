@@ -92,7 +92,7 @@ def test_agreement_questions_answer_with_the_question_own_words():
 
 
 def test_cli_shows_claims_and_the_closest_material_of_a_decline(pipe):
-    from rag.cli import format_sources
+    from rag.terminal import format_sources
 
     a = pipe.answer("Does the Coast Daily article say the harbour ferry crews went on strike?")
     out = format_sources(a)

@@ -70,7 +70,7 @@ def test_prompt_holds_numbered_delimited_passages_and_no_special_tokens(fake_pip
 
 
 def test_a_headline_with_a_bar_keeps_the_passage_meta_line_right():
-    from rag.pipeline import _meta
+    from rag.prompting import passage_meta as _meta
     from rag.types import Chunk, Hit
 
     c = Chunk(id="a#0", article_id="a", position=0, text="x", start=0, end=1, title="Live | Election night",
