@@ -102,11 +102,12 @@ class Pipeline:
         self.index = indexing.load_index(self.settings.index_dir, self.embedder.name)
         self.retriever.index = self.index
 
-    def load(self) -> None:
-        """Load both models now (they load on first use otherwise), so a first question does not
-        wait for them."""
-        self.embedder.embed_query("warm up")
-        self.generator.load()
+    def load(self, llm: bool = True) -> None:
+        """Load the embedder, the keyword index and (with `llm`) the LLM now: they load on first
+        use otherwise, and a first question's `retrieval_s` would count the loading."""
+        self.retrieve("warm up", 1)
+        if llm:
+            self.generator.load()
 
     def add_articles(self, articles: Sequence[Article], *, rejected: Sequence[Rejection] = (),
                      progress=None) -> indexing.BuildReport:
@@ -249,12 +250,14 @@ def get_pipeline(index: str | Path | None = None, settings: Settings | None = No
         if pipe is None:
             ekey = ("embedder", settings.embedder)
             gkey = ("llm", settings.llm, settings.llm_model, settings.n_ctx, settings.n_threads,
-                    settings.n_threads_batch, settings.temperature, settings.seed, settings.llm_extra_buffers)
+                    settings.n_threads_batch, settings.temperature, settings.seed, settings.llm_extra_buffers,
+                    settings.llm_requantize)
             if ekey not in _models:
                 _models[ekey] = SentenceTransformerEmbedder(settings.embedder)
             if gkey not in _models:
                 _models[gkey] = make_generator(settings)
             pipe = Pipeline.from_settings(settings, embedder=_models[ekey], generator=_models[gkey])
+            pipe.load(llm=False)  # a declined question needs no LLM; every question needs these
             _pipelines[key] = pipe
         return pipe
 

@@ -73,6 +73,8 @@ class Citation:
 
 @dataclass(frozen=True)
 class Timings:
+    # Embedding the question and searching; the models and the keyword index load before the
+    # first question when the pipeline comes from `get_pipeline` or `Pipeline.load()`.
     retrieval_s: float = 0.0
     # From the start of the call to the answer's first words as streamed to the reader (an entity
     # lead comes before the model runs; held sentences come later than the model's first token).

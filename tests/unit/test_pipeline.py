@@ -47,6 +47,12 @@ def test_changed_settings_reach_retrieval(fake_pipeline, fake_settings):
     assert [h.chunk.id for h in fake_pipeline.retrieve(q, 4)] == [h.chunk.id for h in fresh]
 
 
+def test_load_builds_what_retrieval_needs_so_a_first_question_times_only_its_search(fake_pipeline):
+    assert fake_pipeline.retriever._bm25 is None
+    fake_pipeline.load(llm=False)
+    assert fake_pipeline.retriever._bm25 is not None and fake_pipeline.generator.prompts == []
+
+
 def test_a_follow_up_is_read_against_the_history(fake_pipeline):
     from rag.followup import Turn
 
