@@ -48,19 +48,19 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
     """Stream the answer's text, then the `Answer` (timings from `t0`, the call's start)."""
     # The entity asked for, found in the passages, leads the reply unless the model names it.
     lead = lead_with_entity(analysis, hits) if "entities" in pipe.checks else None
-    texts = focus(qvec, hits, pipe.embedder, pipe.settings.evidence_sentences,
-                  pipe.settings.evidence_tokens, pipe.generator.count_tokens)
-    messages, used = pipe.build_messages(query, hits, texts)
-    pieces: list[str] = []
     shown: list[str] = []  # sentences streamed: each passed the grounding check
-    buf, held = "", False
     first_shown = None  # when the reader saw the answer's first words (Timings.ttft_s)
     n_lead = 1 if lead else 0
-    if lead:  # decided from the passages before the model runs: shown at once
+    if lead:  # decided from the passages: shown at once, before the prompt is even built
         shown.append(lead.text)
         first_shown = time.perf_counter() - t0
         yield lead.text
     sent = [n_lead]  # how many of `shown` have been streamed
+    texts = focus(qvec, hits, pipe.embedder, pipe.settings.evidence_sentences,
+                  pipe.settings.evidence_tokens, pipe.generator.count_tokens)
+    messages, used = pipe.build_messages(query, hits, texts)
+    pieces: list[str] = []
+    buf, held = "", False
     t_gen = time.perf_counter()
 
     # A typed question (who / when / how much ...) with no entity lead is answered only when

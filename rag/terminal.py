@@ -25,12 +25,18 @@ def stream_to_terminal(pipe, question: str, k: int | None, history=()):
 
 
 def format_found(found) -> str:
-    """One line per passage found, printed before the answer is written."""
-    lines = [f"Found {len(found.hits)} passages in {found.retrieval_s:.2f} s:"]
+    """The passages found, one line per article (with how many of its passages), printed before
+    the answer is written."""
+    per_article: dict[str, list] = {}
     for h in found.hits:
-        c = h.chunk
+        per_article.setdefault(h.chunk.article_id, []).append(h)
+    lines = [f"Found {len(found.hits)} passages from {len(per_article)} article"
+             f"{'' if len(per_article) == 1 else 's'} in {found.retrieval_s:.2f} s:"]
+    for hits in per_article.values():
+        c = hits[0].chunk
         meta = ", ".join(x for x in (c.source or "", (c.published_at or "")[:10]) if x)
-        lines.append(f"  - {c.title}" + (f" ({meta})" if meta else ""))
+        count = f" ({len(hits)} passages)" if len(hits) > 1 else ""
+        lines.append(f"  - {c.title}" + (f" ({meta})" if meta else "") + count)
     return "\n".join(lines)
 
 

@@ -73,4 +73,4 @@ def test_chat_reads_a_follow_up_against_the_conversation(seed_index_dir):
                        input="Who is Sergei Ryabkov?\nWhat did he say about NATO?\nexit\n")
     assert r.returncode == 0, r.stderr
     assert "(searched for: What did Sergei Ryabkov say about NATO?)" in r.stderr
-    assert r.stderr.count("passages in") == 2 and "Sources:" in r.stdout
+    assert r.stderr.count("Found ") == 2 and "passages from 1 article in" in r.stderr and "Sources:" in r.stdout

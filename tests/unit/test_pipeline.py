@@ -281,3 +281,24 @@ def test_a_sentence_whose_names_no_passage_holds_is_not_streamed(fake_pipeline):
     fake_pipeline.generator.reply = "Wendy Sherman led it [1]. Ada Lovell of Harbor City joined her [1]. "
     parts = list(fake_pipeline.stream("Who led the US delegation?"))
     assert "Ada Lovell" not in "".join(parts[:-1]) and "Ada Lovell" not in parts[-1].text
+
+
+def test_the_terminal_lists_passages_found_once_per_article(fake_pipeline):
+    from rag.terminal import format_found
+    from rag.types import Retrieved
+
+    hits = fake_pipeline.retrieve("Who led the US delegation?", 3)
+    out = format_found(Retrieved(tuple(hits), "q", 0.01))
+    assert out.splitlines()[0] == "Found 3 passages from 1 article in 0.01 s:"
+    assert len(out.splitlines()) == 2 and out.endswith("(Nation World News, 2023-02-02) (3 passages)")
+
+
+def test_the_lead_comes_before_the_prompt_is_built(fake_pipeline, monkeypatch):
+    _candidate(monkeypatch, fake_pipeline)
+    order = []
+    real = fake_pipeline.build_messages
+    monkeypatch.setattr(fake_pipeline, "build_messages", lambda *a, **k: (order.append("prompt"), real(*a, **k))[1])
+    for part in fake_pipeline.stream("Who led the US delegation?"):
+        if isinstance(part, str) and not order:
+            order.append("lead: " + part)
+    assert order[0].startswith("lead: Wendy Sherman [") and order[1] == "prompt"
