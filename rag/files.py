@@ -59,3 +59,11 @@ def atomic_write_text(path: Path, text: str, *, fsync: bool = False, tmp: Path |
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def user_cache_dir() -> Path:
+    """The project's folder in the user's cache (`$XDG_CACHE_HOME/newsqa`, else ~/.cache/newsqa):
+    the LLM self-check's verdicts and the faster model copies."""
+    import os
+
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsqa"

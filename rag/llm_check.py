@@ -29,7 +29,7 @@ from typing import Sequence
 
 from .cpu import cpu_flags
 from .errors import ModelError
-from .files import atomic_write_text
+from .files import atomic_write_text, user_cache_dir
 
 # Long enough to run a batched prompt through the matrix kernels (where the AMX fault struck),
 # then a few single-token decodes.
@@ -85,8 +85,7 @@ def llama_build_info() -> str:
 
 
 def cache_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsqa" / "llm-check.json"
+    return user_cache_dir() / "llm-check.json"
 
 
 def cache_key(model: Path, build: str, flags: Sequence[str]) -> str:

@@ -20,6 +20,8 @@ import logging
 import os
 from pathlib import Path
 
+from .files import user_cache_dir
+
 log = logging.getLogger(__name__)
 
 MODES = ("auto", "off", "q8_0", "f16")
@@ -54,8 +56,7 @@ def target_type(mode: str, source_type: int | None, size: int) -> str | None:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsqa" / "models"
+    return user_cache_dir() / "models"
 
 
 def variant_path(source: Path, target: str, folder: Path | None = None) -> Path:

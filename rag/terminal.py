@@ -34,9 +34,8 @@ def format_found(found) -> str:
              f"{'' if len(per_article) == 1 else 's'} in {found.retrieval_s:.2f} s:"]
     for hits in per_article.values():
         c = hits[0].chunk
-        meta = ", ".join(x for x in (c.source or "", (c.published_at or "")[:10]) if x)
         count = f" ({len(hits)} passages)" if len(hits) > 1 else ""
-        lines.append(f"  - {c.title}" + (f" ({meta})" if meta else "") + count)
+        lines.append(f"  - {c.title}{_meta(c.source, c.published_at)}{count}")
     return "\n".join(lines)
 
 
@@ -46,8 +45,7 @@ def format_sources(a) -> str:
     if a.citations:
         lines.append("Sources:")
         for c in a.citations:
-            meta = ", ".join(x for x in (c.source, (c.published_at or "")[:10]) if x)
-            lines.append(f"  [{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f"  <{c.article_id}>")
+            lines.append(f"  [{c.number}] {c.title}{_meta(c.source, c.published_at)}  <{c.article_id}>")
             if c.highlight:
                 lines.append(f"      \"{c.highlight}\"")
     elif not a.abstained:
@@ -60,8 +58,13 @@ def format_sources(a) -> str:
     if a.abstained and a.hits:
         lines.append(f"Declined ({a.reason or 'no_evidence'}). Closest material found:")
         for h in a.hits[:3]:
-            meta = ", ".join(x for x in (h.chunk.source, (h.chunk.published_at or "")[:10]) if x)
-            lines.append(f"  {h.chunk.title}" + (f" ({meta})" if meta else "") + f"  <{h.chunk.article_id}>")
+            lines.append(f"  {h.chunk.title}{_meta(h.chunk.source, h.chunk.published_at)}  <{h.chunk.article_id}>")
     ttft = f"{t.ttft_s:.2f} s to the first words, " if t.ttft_s is not None else ""
     lines.append(f"({ttft}{t.total_s:.2f} s in all, {len(a.hits)} passages searched)")
     return "\n".join(lines)
+
+
+def _meta(source: str | None, published_at: str | None) -> str:
+    """" (Outlet, 2023-02-02)" after a title, or nothing."""
+    meta = ", ".join(x for x in (source or "", (published_at or "")[:10]) if x)
+    return f" ({meta})" if meta else ""
