@@ -2,7 +2,8 @@
 
 `LlamaCppGenerator` loads the GGUF lazily (or its faster-reading copy, rag/requantize.py) with an
 explicit n_ctx, one decoding thread and up to all free cores for the prompt, and a fixed seed;
-llama-cpp-python applies the GGUF's own chat template. The model is not thread-safe, so one lock is held for a whole generation: concurrent callers queue.
+llama-cpp-python applies the GGUF's own chat template. The model is not thread-safe, so one lock
+is held for a whole generation: concurrent callers queue.
 """
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int, seed: int = 0, extra_b
 
     kwargs = dict(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
                   n_threads_batch=n_threads_batch or n_threads,
-                  # Flash attention read prompts 1.3x as fast on the CPUs measured (docs/benchmarks.md).
+                  # Flash attention: prompts read 1.2x as fast, decoding 0.8x (docs/benchmarks.md).
                   flash_attn=flash_attn, seed=seed, verbose=False)
     if extra_buffers:
         return Llama(**kwargs)
