@@ -8,7 +8,6 @@ is held for a whole generation: concurrent callers queue.
 from __future__ import annotations
 
 import json
-import struct
 import threading
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import struct
 from pathlib import Path
 
 from .files import user_cache_dir
@@ -32,18 +33,50 @@ AUTO_MAX_BYTES = 2 << 30  # a larger model's Q8_0 copy would cost more memory th
 
 
 def file_type(path: Path) -> int | None:
-    """The GGUF's `general.file_type` (a llama_ftype number), read without loading the weights."""
-    from llama_cpp import Llama
-
+    """The GGUF's `general.file_type` (a llama_ftype number), read from the file's header alone:
+    no weights, no llama.cpp context (whose creation prints to stderr), a few milliseconds."""
     try:
-        llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
-    except Exception:  # noqa: BLE001 - an unreadable file is left to the real load to report
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"GGUF" or _unpack(fh, "<I") < 2:
+                return None
+            _, n_kv = _unpack(fh, "<QQ")
+            for _ in range(n_kv):
+                key, kind = _string(fh), _unpack(fh, "<I")
+                if key == "general.file_type" and kind in _SCALARS and kind not in (6, 7, 12):
+                    return int(_unpack(fh, "<" + _SCALARS[kind]))
+                _skip(fh, kind)
+    except (OSError, struct.error, ValueError):
         return None
-    try:
-        value = llm.metadata.get("general.file_type")
-        return int(value) if value is not None else None
-    finally:
-        llm.close()
+    return None
+
+
+# GGUF value types (gguf.h): the scalars' struct formats; 8 is a string, 9 an array.
+_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+
+
+def _unpack(fh, fmt: str):
+    values = struct.unpack(fmt, fh.read(struct.calcsize(fmt)))
+    return values[0] if len(values) == 1 else values
+
+
+def _string(fh) -> str:
+    return fh.read(_unpack(fh, "<Q")).decode("utf-8", "replace")
+
+
+def _skip(fh, kind: int) -> None:
+    if kind in _SCALARS:
+        fh.seek(struct.calcsize("<" + _SCALARS[kind]), 1)
+    elif kind == 8:
+        fh.seek(_unpack(fh, "<Q"), 1)
+    elif kind == 9:
+        item, count = _unpack(fh, "<IQ")
+        if item in _SCALARS:
+            fh.seek(count * struct.calcsize("<" + _SCALARS[item]), 1)
+        else:
+            for _ in range(count):
+                _skip(fh, item)
+    else:
+        raise ValueError(f"unknown GGUF value type {kind}")
 
 
 def target_type(mode: str, source_type: int | None, size: int) -> str | None:

@@ -58,3 +58,36 @@ def test_prompt_threads_shrink_when_other_work_holds_the_cores(tmp_path):
     assert free_cores(2, cores=2, loadavg=loadavg(tmp_path, 9)) == 1  # never below one
     assert free_cores(4, cores=8, loadavg=loadavg(tmp_path, 1)) == 4  # never above what is asked
     assert free_cores(2, cores=2, loadavg=tmp_path / "missing") == 2
+
+
+def gguf_header(*kvs) -> bytes:
+    """A GGUF v3 header holding `kvs` ((key, type, packed value) ...) and no tensors."""
+    import struct
+
+    def s(text: str) -> bytes:
+        return struct.pack("<Q", len(text)) + text.encode()
+
+    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs))
+    for key, kind, value in kvs:
+        out += s(key) + struct.pack("<I", kind) + value
+    return out
+
+
+def test_the_file_type_is_read_from_the_header_past_strings_and_arrays(tmp_path):
+    import struct
+
+    from rag.requantize import file_type
+
+    tokens = struct.pack("<IQ", 8, 2) + struct.pack("<Q", 3) + b"<s>" + struct.pack("<Q", 4) + b"</s>"
+    header = gguf_header(("general.architecture", 8, struct.pack("<Q", 5) + b"llama"),
+                         ("tokenizer.ggml.tokens", 9, tokens),
+                         ("llama.rope.scale", 6, struct.pack("<f", 1.0)),
+                         ("general.file_type", 4, struct.pack("<I", 3)))
+    (tmp_path / "m.gguf").write_bytes(header)
+    assert file_type(tmp_path / "m.gguf") == FTYPES["q4_1"]
+    (tmp_path / "none.gguf").write_bytes(gguf_header(("general.name", 8, struct.pack("<Q", 1) + b"x")))
+    assert file_type(tmp_path / "none.gguf") is None
+    (tmp_path / "junk.gguf").write_bytes(b"not a model")
+    assert file_type(tmp_path / "junk.gguf") is None
+    (tmp_path / "cut.gguf").write_bytes(header[:40])  # a torn file: no error, no answer
+    assert file_type(tmp_path / "cut.gguf") is None
