@@ -220,10 +220,15 @@ def answer_speaker(pipe: "Pipeline", question: str, query: str, q: QuestionAnaly
 
 
 def _with_marker(sentence: str, n: int) -> str:
+    """The marker before the sentence's closing punctuation; an article's stray run of it
+    ("join. .") ends as one mark."""
     s_ = sentence.rstrip()
     if s_ and s_[-1] in ".!?":
-        return f"{s_[:-1]} [{n}]{s_[-1]}"
+        return f"{_CLOSING.sub('', s_)} [{n}]{s_[-1]}"
     return f"{s_} [{n}]"
+
+
+_CLOSING = re.compile(r"[\s.!?]+$")
 
 
 # ------------------------------------------------------------------------------- the reply's point

@@ -99,3 +99,11 @@ def test_cli_shows_claims_and_the_closest_material_of_a_decline(pipe):
     assert "Claims checked:" in out and "[1] supported:" in out
     d = pipe.answer("Did the Bloomberg article say the ferry crews went on strike?")
     assert "Declined (unknown_publication). Closest material found:" in format_sources(d)
+
+
+def test_a_quoted_sentence_gets_its_marker_before_one_closing_mark():
+    from rag.answering import _with_marker
+
+    assert _with_marker("It was up to Ukraine to decide. .", 1) == "It was up to Ukraine to decide [1]."
+    assert _with_marker("Was it? ", 2) == "Was it [2]?"
+    assert _with_marker("“We will not allow it,” she said", 1) == "“We will not allow it,” she said [1]"
