@@ -3,8 +3,8 @@
 On the same predictions, accuracy, abstention and retrieval figures must agree, except where
 docs/evaluation.md explains a rule we chose on purpose: an answer stating both a "yes" and a
 "no" verdict is wrong here, while the peer scorer reads only the first yes/no word.
-The peer scorer is not part of this project; these tests skip when it is not found
-(set PEER_SCORER to its path).
+The peer scorer is not part of this project; these tests skip when it is not found (set
+PEER_SCORER to its path), except under CI=true, where it must be there.
 """
 import importlib.util
 import json
@@ -24,6 +24,8 @@ PEER = Path(os.environ.get("PEER_SCORER", Path(__file__).resolve().parents[4] / 
 
 def peer_scorer():
     if not PEER.is_file():
+        if os.environ.get("CI") == "true":  # CI has ../shared: a missing scorer must not hide a disagreement
+            pytest.fail(f"the peer scorer is not at {PEER} (set PEER_SCORER)")
         pytest.skip(f"the peer scorer is not at {PEER} (set PEER_SCORER)")
     spec = importlib.util.spec_from_file_location("peer_score", PEER)
     mod = importlib.util.module_from_spec(spec)
