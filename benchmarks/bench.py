@@ -1,8 +1,8 @@
-"""`rag bench`: this project beside the LlamaIndex pipeline, and two of its embedder precisions
+"""`rag bench`: this project beside the LlamaIndex pipeline, and two of its embedder variants
 beside each other, in one run on one machine, interleaved (A B C A B C ...).
 
     rag bench [--corpus FILE.jsonl] [--questions FILE.jsonl] [--articles N] [--n-questions N]
-              [--rounds R] [--configs fp32,bf16] [--peer-python PATH] [--out DIR]
+              [--rounds R] [--configs fp32,auto] [--peer-python PATH] [--out DIR]
 
 Each side of a round runs in its own child process (its peak memory is its own), ingests the same
 articles into a fresh index and answers the same questions. Every round also probes the machine:
@@ -288,8 +288,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--articles", type=int, metavar="N", help="only N articles (the questions' evidence first)")
     p.add_argument("--n-questions", type=int, default=10, metavar="N", help="questions answered per side and round")
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--configs", default="fp32,bf16",
-                   help="two embedder precisions of this project, compared with each other (fp32, bf16, auto)")
+    p.add_argument("--configs", default="fp32,auto",
+                   help="two embedder variants of this project, compared with each other: fp32, bf16 (PyTorch), "
+                        "openvino-bf16, openvino-fp32, auto")
     p.add_argument("--env-a", action="append", default=[], metavar="NAME=VALUE",
                    help="a setting for the first configuration only (repeatable), e.g. RAG_EVIDENCE_TOKENS=0")
     p.add_argument("--env-b", action="append", default=[], metavar="NAME=VALUE",
@@ -337,14 +338,28 @@ def _tail(log: Path, n: int = 5) -> str:
         return ""
 
 
+# Embedder variants a side can run: PyTorch fp32 / bf16, OpenVINO bf16 / fp32, or "auto" (what
+# the settings choose for a new index on this machine).
+CONFIGS = ("fp32", "bf16", "openvino-bf16", "openvino-fp32", "auto")
+
+
+def variant(config: str) -> tuple[str, str]:
+    """(backend, precision) of a --configs entry."""
+    if config == "auto":
+        return "auto", "auto"
+    backend, _, precision = config.rpartition("-")
+    return backend or "torch", precision
+
+
 def run(args, command: str = "rag bench") -> int:
     from rag.errors import RagError
     from rag.generation import resolve_llm
     from rag.settings import Settings
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    if len(configs) != 2 or any(c not in ("fp32", "bf16", "auto") for c in configs):
-        raise RagError(f"--configs {args.configs!r} must name two precisions from fp32, bf16, auto (e.g. fp32,bf16)")
+    if len(configs) != 2 or any(c not in CONFIGS for c in configs):
+        raise RagError(f"--configs {args.configs!r} must name two embedder variants from {', '.join(CONFIGS)} "
+                       "(e.g. fp32,openvino-bf16)")
     if args.rounds < 1:
         raise RagError(f"--rounds {args.rounds} must be at least 1")
     for f in (args.corpus, args.questions):
@@ -490,9 +505,15 @@ def worker(args) -> int:
     from rag.settings import Settings
     from rag.types import Answer
 
-    settings = Settings.from_env(index_dir=args.index, embed_precision=args.precision, llm=args.llm)
+    backend, precision = variant(args.precision)
+    settings = Settings.from_env(index_dir=args.index, embed_precision=precision, llm=args.llm)
     t = time.perf_counter()
-    emb = SentenceTransformerEmbedder(settings.embedder, precision=args.precision)
+    if backend == "torch":  # also what an older checkout (--root-a) has
+        emb = SentenceTransformerEmbedder(settings.embedder, precision=precision)
+    else:
+        from rag.embedding import make_embedder
+
+        emb = make_embedder(settings, backend=backend, precision=precision)
     emb.embed_query("warm up")  # loading and the first call excluded, as the peer does
     embed_load_s = time.perf_counter() - t
 
@@ -502,10 +523,15 @@ def worker(args) -> int:
     ingest_s = time.perf_counter() - t0
 
     idx = load_index(settings.index_dir, emb.name)
-    tok = emb.model.tokenizer
+    tok = emb.model.tokenizer if hasattr(emb, "model") else emb.tokenizer
     limit = emb.max_tokens
     counts = [min(len(tok(embedding_text(c), verbose=False)["input_ids"]), limit) for c in idx.chunks]
-    cfg = emb.model[0].auto_model.config
+    if hasattr(emb, "model"):
+        cfg = emb.model[0].auto_model.config
+    else:
+        from transformers import AutoConfig
+
+        cfg = AutoConfig.from_pretrained(str(emb._transformer))
     flops = encoder_flops(counts, cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size)
 
     t = time.perf_counter()
@@ -538,7 +564,8 @@ def worker(args) -> int:
                       "decode_tps": decode, "abstained": final.abstained})
     lat = [p["latency_s"] for p in per_q]
     result = {
-        "precision": emb.precision, "embedder": emb.name, "articles": len(loaded.articles),
+        "precision": emb.precision, "backend": getattr(emb, "backend", "torch"), "embedder": emb.name,
+        "articles": len(loaded.articles),
         "ingest_s": ingest_s, "articles_per_s": len(loaded.articles) / ingest_s,
         "chunks": rep.chunks_added, "chunks_per_s": rep.chunks_added / ingest_s,
         "embed_s": rep.embed_seconds, "embed_chunks_per_s": rep.chunks_added / rep.embed_seconds if rep.embed_seconds else None,

@@ -120,7 +120,7 @@ def _settings(args):
 
 
 def cmd_index(args) -> int:
-    from .embedding import SentenceTransformerEmbedder
+    from . import embedding
     from .indexing import update_index
     from .progress import ProgressBar
 
@@ -131,7 +131,9 @@ def cmd_index(args) -> int:
         for r in report.rejected:
             print(f"rejected: {r}", file=sys.stderr)
         raise RagError(f"no article could be read from {', '.join(map(str, paths))}")
-    embedder = SentenceTransformerEmbedder(s.embedder)
+    # A rebuild starts a new index with what the settings choose for this machine; an update
+    # embeds with the variant the index was built with.
+    embedder = embedding.make_embedder(s) if args.rebuild else embedding.embedder_for_index(s)
     bar = ProgressBar("embedding", hide_below=200)
     try:
         result = update_index(s.index_dir, report.articles, embedder, s, rebuild=args.rebuild,

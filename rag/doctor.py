@@ -78,9 +78,9 @@ def diagnose(settings: Settings | None = None, *, recheck: bool = False) -> Doct
     embedder_holder = {}
 
     def embedder() -> str:
-        from .embedding import SentenceTransformerEmbedder
+        from .embedding import embedder_for_index
 
-        emb = SentenceTransformerEmbedder(s.embedder)
+        emb = embedder_for_index(s)
         vec = emb.embed_query("Who led the delegation at the talks?")
         embedder_holder["emb"] = emb
         return f"{emb.name} ({emb._source}): dim {vec.shape[-1]}, embeds a query"

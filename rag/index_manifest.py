@@ -55,14 +55,20 @@ def check_compatible(manifest: dict, embedder: Embedder, chunking: dict, index_d
 
 
 def _embedder_mismatch(index_dir: Path, built: dict, asked: str) -> str:
-    """The message for an index whose vectors came from another embedder, or the same model at
-    another precision (its name carries `@bf16`, rag/embedding.py)."""
-    model, _, precision = built["name"].partition("@")
-    asked_model, _, asked_precision = asked.partition("@")
-    built_p, asked_p = built.get("precision") or precision or "fp32", asked_precision or "fp32"
-    if model == asked_model and built_p != asked_p:
-        return (f"index {index_dir} was built with embedder precision {built_p}, settings ask for {asked_p}: "
-                f"set RAG_EMBED_PRECISION={built_p} or {rebuild_hint(index_dir)}")
+    """The message for an index whose vectors came from another embedder, or the same model run
+    another way (backend or precision: its name carries `@bf16`, `@openvino-bf16`, rag/embedding.py)."""
+    from .embedding import variant_of
+
+    model, backend, precision = variant_of(built["name"])
+    asked_model, asked_backend, asked_precision = variant_of(asked)
+    precision = built.get("precision") or precision
+    if model == asked_model and backend == asked_backend and precision != asked_precision:
+        return (f"index {index_dir} was built with embedder precision {precision}, settings ask for "
+                f"{asked_precision}: set RAG_EMBED_PRECISION={precision} (or auto) or {rebuild_hint(index_dir)}")
+    if model == asked_model:
+        return (f"index {index_dir} was built with the embedder on {backend} {precision}, settings ask for "
+                f"{asked_backend} {asked_precision}: set RAG_EMBED_BACKEND={backend} and "
+                f"RAG_EMBED_PRECISION={precision} (or both auto) or {rebuild_hint(index_dir)}")
     return (f"index {index_dir} was built with embedder {built['name']!r}, settings ask for {asked!r}: "
             f"{rebuild_hint(index_dir)} or set RAG_EMBEDDER to match")
 

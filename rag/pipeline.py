@@ -16,7 +16,8 @@ from typing import Iterator, Sequence
 from . import indexing
 from .answering import answer_claims, answer_speaker
 from .coverage import Coverage, Decline
-from .embedding import Embedder, SentenceTransformerEmbedder
+from . import embedding as embedding_mod
+from .embedding import Embedder
 from .followup import HISTORY_TURNS, Turn, standalone_query
 from .errors import QuestionError, SettingsError
 from .generation import Generator, make_generator
@@ -91,7 +92,7 @@ class Pipeline:
     def from_settings(cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
                       generator: Generator | None = None) -> "Pipeline":
         settings = settings or Settings.from_env()
-        embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
+        embedder = embedder or embedding_mod.embedder_for_index(settings)
         generator = generator or make_generator(settings)
         ensure_default_index(settings, embedder)
         index = indexing.load_index(settings.index_dir, embedder.name)
@@ -248,12 +249,13 @@ def get_pipeline(index: str | Path | None = None, settings: Settings | None = No
     with _cache_lock:
         pipe = _pipelines.get(key)
         if pipe is None:
-            ekey = ("embedder", settings.embedder)
+            embedder = embedding_mod.embedder_for_index(settings)  # nothing loads yet
+            ekey = ("embedder", settings.embedder, embedder.name)
             gkey = ("llm", settings.llm, settings.llm_model, settings.n_ctx, settings.n_threads,
                     settings.n_threads_batch, settings.temperature, settings.seed, settings.llm_extra_buffers,
                     settings.llm_requantize)
             if ekey not in _models:
-                _models[ekey] = SentenceTransformerEmbedder(settings.embedder)
+                _models[ekey] = embedder
             if gkey not in _models:
                 _models[gkey] = make_generator(settings)
             pipe = Pipeline.from_settings(settings, embedder=_models[ekey], generator=_models[gkey])

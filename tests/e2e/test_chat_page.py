@@ -79,9 +79,8 @@ def test_the_passages_found_show_before_the_answer_is_written(open_page, app_url
         assert r["sources_s"] is not None and r["answer"]
         assert r["sources_s"] <= r["ttft_s"] + 0.05, r  # never after the first word
         seen.append(r["sources_s"])
-    # measured 0.02–0.15 s on this machine class (docs/benchmarks.md); the bound leaves room for
-    # a loaded CI machine, where Chromium and the server share two cores with the test runner
-    assert sorted(seen)[1] <= 0.5, seen
+    # the bound the speed issue sets; measured 0.02–0.15 s on this machine class (docs/benchmarks.md)
+    assert sorted(seen)[1] <= 0.3, seen
 
 
 def test_unrelated_question_is_declined_plainly(open_page, app_url, timings):

@@ -10,7 +10,9 @@ SEED_ID = "000_77154c4569bde0ee"
 def test_seed_article_is_indexed(real_pipeline):
     assert list(real_pipeline.index.articles) == [SEED_ID]
     assert len(real_pipeline.index.chunks) >= 5
-    assert real_pipeline.index.manifest["embedder"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    # the default model, in the variant this machine chooses for a new index (OpenVINO where installed)
+    assert real_pipeline.index.manifest["embedder"]["name"].partition("@")[0] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert real_pipeline.index.manifest["embedder"]["name"] == real_pipeline.embedder.name
 
 
 def test_who_led_the_delegation_is_answered_with_sherman_and_cited(real_pipeline):

@@ -65,7 +65,8 @@ def test_the_cli_exits_1_with_one_line(fake_settings, monkeypatch, tmp_path, cap
     src = tmp_path / "news"
     src.mkdir()
     (src / "story.txt").write_text("A new story\n\nThe new story is about the harbour.\n")
-    monkeypatch.setattr(rag.embedding, "SentenceTransformerEmbedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr(rag.embedding, "make_embedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr(rag.embedding, "embedder_for_index", lambda *a, **k: HashEmbedder())
     monkeypatch.setattr(files, "write_synced", lambda path, text: (_ for _ in ()).throw(ENOSPC))
     code = main(["index", str(src), "--index", str(d), "--chunk-tokens", "40", "--chunk-overlap", "8"])
     err = capsys.readouterr().err.strip().splitlines()

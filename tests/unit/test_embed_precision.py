@@ -1,8 +1,10 @@
-"""Embedder precision: chosen by the CPU's flags, recorded by the index, a mismatch refused."""
+"""Embedder variant (backend, precision): chosen for this machine for a new index, recorded by
+the index, followed by its queries and updates, an explicit mismatch refused."""
 import numpy as np
 import pytest
 
-from rag.embedding import normalise, resolve_precision, vector_space_name
+import rag.embedding as embedding
+from rag.embedding import normalise, resolve_precision, variant_of, vector_space_name
 from rag.errors import IndexMismatchError, ModelError, SettingsError
 from rag.indexing import load_index, update_index
 from rag.settings import Settings
@@ -35,16 +37,56 @@ def test_an_explicit_precision_is_kept_and_a_bad_one_named():
         resolve_precision("int4", set())
 
 
-def test_settings_read_and_check_the_precision():
-    assert Settings.from_env({}).embed_precision == "fp32"
-    assert Settings.from_env({"RAG_EMBED_PRECISION": "auto"}).embed_precision == "auto"
+def test_settings_read_and_check_the_precision_and_backend():
+    s = Settings.from_env({})
+    assert (s.embed_precision, s.embed_backend) == ("auto", "auto")
+    assert Settings.from_env({"RAG_EMBED_PRECISION": "fp32"}).embed_precision == "fp32"
+    assert Settings.from_env({"RAG_EMBED_BACKEND": "torch"}).embed_backend == "torch"
     with pytest.raises(SettingsError, match="embed_precision='fp16'"):
         Settings.from_env({"RAG_EMBED_PRECISION": "fp16"})
+    with pytest.raises(SettingsError, match="embed_backend='onnx'"):
+        Settings.from_env({"RAG_EMBED_BACKEND": "onnx"})
 
 
-def test_fp32_keeps_the_model_name_so_older_indexes_still_load():
-    assert vector_space_name("m/x", "fp32") == "m/x"
-    assert vector_space_name("m/x", "bf16") == "m/x@bf16"
+@pytest.mark.parametrize("precision, backend, name", [
+    ("fp32", "torch", "m/x"), ("bf16", "torch", "m/x@bf16"),
+    ("bf16", "openvino", "m/x@openvino-bf16"), ("fp32", "openvino", "m/x@openvino-fp32"),
+])
+def test_each_variant_has_its_name_and_the_name_gives_the_variant_back(precision, backend, name):
+    assert vector_space_name("m/x", precision, backend) == name  # PyTorch fp32: older indexes still load
+    assert variant_of(name) == ("m/x", backend, precision)
+
+
+class _Made:
+    def __init__(self, backend, precision):
+        self.backend, self.precision = backend, precision
+        self.name = vector_space_name(HashEmbedder.name, precision, backend)
+
+
+@pytest.fixture
+def made(monkeypatch):
+    """make_embedder records what it was asked for instead of loading a model."""
+    monkeypatch.setattr(embedding, "resolve_embedder", lambda choice: ("folder", HashEmbedder.name))
+    monkeypatch.setattr(embedding, "make_embedder",
+                        lambda settings=None, backend=None, precision=None:
+                        _Made(backend or settings.embed_backend, precision or settings.embed_precision))
+
+
+def test_queries_and_updates_follow_the_index_while_the_settings_say_auto(fake_settings, made):
+    update_index(fake_settings.index_dir, ARTS, Bf16HashEmbedder(), fake_settings)  # built as torch bf16
+    e = embedding.embedder_for_index(fake_settings)
+    assert (e.backend, e.precision, e.name) == ("torch", "bf16", Bf16HashEmbedder.name)
+    load_index(fake_settings.index_dir, e.name)  # accepted
+
+
+def test_an_explicit_setting_is_kept_and_a_new_index_takes_the_settings(fake_settings, made):
+    update_index(fake_settings.index_dir, ARTS, Bf16HashEmbedder(), fake_settings)
+    e = embedding.embedder_for_index(fake_settings.replace(embed_backend="openvino"))
+    assert (e.backend, e.precision) == ("openvino", "bf16")  # the index's precision, the asked backend
+    with pytest.raises(IndexMismatchError):
+        load_index(fake_settings.index_dir, e.name)
+    e = embedding.embedder_for_index(fake_settings.replace(index_dir=fake_settings.index_dir.parent / "new"))
+    assert (e.backend, e.precision) == ("auto", "auto")  # no index: what the settings ask (resolved when made)
 
 
 def test_normalise_gives_unit_float32_rows_and_leaves_zero_rows():
@@ -82,7 +124,7 @@ def test_the_real_embedder_takes_its_precision_from_the_environment_without_load
     monkeypatch.setenv("RAG_EMBED_PRECISION", "bf16")
     e = SentenceTransformerEmbedder()
     assert (e.precision, e.name, e._batch_size, e._model) == ("bf16", DEFAULT_EMBEDDER_NAME + "@bf16", 128, None)
-    monkeypatch.delenv("RAG_EMBED_PRECISION")
+    monkeypatch.setenv("RAG_EMBED_PRECISION", "fp32")
     e = SentenceTransformerEmbedder()
     assert (e.precision, e.name, e._batch_size) == ("fp32", DEFAULT_EMBEDDER_NAME, 64)
     assert SentenceTransformerEmbedder(precision="bf16", batch_size=8)._batch_size == 8

@@ -81,7 +81,8 @@ def test_rag_index_says_it_waits_for_another_build(fake_settings, tmp_path, monk
     src = tmp_path / "news"
     src.mkdir()
     (src / "ferry.txt").write_text("Ferry resumes\n\nThe ferry to Almada resumed on Monday.\n")
-    monkeypatch.setattr(rag.embedding, "SentenceTransformerEmbedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr(rag.embedding, "make_embedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr(rag.embedding, "embedder_for_index", lambda *a, **k: HashEmbedder())
     first = writer("b", d, slow=2.0)
     assert first.stdout.readline().strip() == "EMBEDDING"
     code = main(["index", str(src), "--index", str(d), "--chunk-tokens", "40", "--chunk-overlap", "8"])
