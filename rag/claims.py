@@ -114,9 +114,9 @@ def decide(q: QuestionAnalysis, verdicts: Sequence[ClaimVerdict], embed: Embed |
         why = f"{a.publication or 'the first article'} ({a.published_at[:10]}) was published {rel} " \
               f"{b.publication or 'the second'} ({b.published_at[:10]})"
         return Decision(holds and all_supported, "Yes" if holds and all_supported else "No", why)
-    if q.agreement and len(verdicts) >= 2:
-        agree = all_supported and _agree(verdicts, embed)
-        if q.agreement == "choice":
+    if q.agreement == "choice" or (q.agreement and len(verdicts) >= 2):
+        agree = all_supported and (len(verdicts) < 2 or _agree(verdicts, embed))
+        if q.agreement == "choice":  # "A or B?" is answered with A or B, not "Yes"
             same_word, diff_word = _options(q.options)
             word = (same_word if agree else diff_word).capitalize()
             return Decision(None, word, "the reports " + ("agree" if agree else "differ") + " on the point")
@@ -137,4 +137,4 @@ def _options(options: Sequence[str]) -> tuple[str, str]:
     from .question import _SAME
 
     a, b = options[0], options[1]
-    return (a, b) if re.fullmatch(_SAME, a, re.I) else (b, a)
+    return (a, b) if re.fullmatch(_SAME, a.split()[0], re.I) else (b, a)

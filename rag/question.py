@@ -16,13 +16,17 @@ from dataclasses import dataclass
 from .mentions import (NAME, NOT_NAMES, QUOTES, clean_name, find_dates, find_entities,  # noqa: F401
                        find_publications, is_date_word)
 from .outlets import match_outlets, normalise_outlet  # noqa: F401  (match_outlets: part of this API)
+from .text import STOP_WORDS
 
 _AUX = r"does|did|do|is|was|were|are|has|have|had|can|could|would|will|should"
 _WH = r"who|whom|whose|which|what|when|where|how"
 
 _ORDER = re.compile(r"\b(before|after|earlier|later|prior to|first|previously|subsequently)\b", re.I)
 _SAME = r"consistent|consistency|consistently|agree|agreed|agreement|same|similar|similarly|align|aligned|remain(?:ed)?|maintain(?:ed)?"
-_DIFF = r"inconsistent|inconsistency|disagree|disagreement|different|differ|differed|differently|change|changed|contradict\w*|shift(?:ed)?"
+_DIFF = (r"inconsistent|inconsistency|disagree|disagreement|different|differ|differed|differing|differently|change|"
+         r"changed|contradict\w*|shift(?:ed)?")
+# ", or do these articles present different views?": a second alternative, asked as its own clause
+_ALTERNATIVE = re.compile(rf",?\s+or\s+(?:{_AUX})\b", re.I)
 _AGREE = re.compile(rf"\b(no|not)?\s*\b({_SAME}|{_DIFF})\b", re.I)
 _CLAIM_SPLIT = re.compile(
     r"(?:,\s*)?\b(?:while|whereas|but|and|compared (?:to|with)|in contrast to|unlike|than|as well as|align with|"
@@ -85,7 +89,10 @@ def analyse(question: str) -> QuestionAnalysis:
     names = tuple(dict.fromkeys(p for _, _, p in strong))
     agreement, options = _agreement(q) if kind == "yes_no" else (None, ())
     order = _order(q, pubs) if kind == "yes_no" and agreement is None else None
-    claims = split_claims(q, pubs, [p for _, _, p in named]) if kind == "yes_no" else ()
+    # "Does A say X, or do the articles differ?": the claims are the first alternative's
+    first = q[:_alternative_at(q)] if agreement == "choice" else q
+    claims = split_claims(first, [p for p in pubs if p[0] < len(first)],
+                          [p for _, _, p in named]) if kind == "yes_no" else ()
     return QuestionAnalysis(q, kind, atype, names, tuple(dict.fromkeys(p for _, _, p in named)),
                             tuple(d for d, _ in dates), tuple(d for d, _ in bounds), ents, claims, order,
                             agreement, options, find_speaker(q) if kind == "wh" else None)
@@ -141,10 +148,16 @@ def _answer_type(word: str, rest: str) -> str:
 
 def _agreement(q: str) -> tuple[str | None, tuple[str, ...]]:
     """Whether the question asks if reports agree ("same") or differ ("different"), and the
-    alternatives it offers ("consistent or inconsistent")."""
+    alternatives it offers: "consistent or inconsistent", or a second clause ("Does A align with
+    B, or do these claims highlight different aspects?" -> "align", "different aspects")."""
     alt = re.search(rf"\b({_SAME}|{_DIFF})\s+or\s+(?:\w+\s+)?({_SAME}|{_DIFF})\b", q, re.I)
     if alt:
         return "choice", (alt.group(1), alt.group(2))
+    at = _alternative_at(q)
+    if at < len(q):
+        a, b = _agree_phrase(q[:at]), _agree_phrase(q[at:])
+        if a and b and _is_same(a) != _is_same(b):
+            return "choice", (a, b)
     m = _AGREE.search(q)
     if not m:
         return None, ()
@@ -152,6 +165,27 @@ def _agreement(q: str) -> tuple[str | None, tuple[str, ...]]:
     if m.group(1):  # "no change", "not consistent"
         same = not same
     return ("same" if same else "different"), ()
+
+
+def _alternative_at(q: str) -> int:
+    """Where ", or do ..." starts a second alternative (len(q) when there is none)."""
+    m = _ALTERNATIVE.search(q)
+    return m.start() if m else len(q)
+
+
+def _agree_phrase(text: str) -> str | None:
+    """The agreement word of a clause with the word it qualifies ("different aspects", "same
+    stance", "similar way"; "align" alone when a function word follows)."""
+    found = list(re.finditer(rf"\b({_SAME}|{_DIFF})\b(?:\s+([a-z]+))?", text, re.I))
+    if not found:
+        return None
+    m = found[0]
+    nxt = m.group(2)
+    return m.group(1) + (" " + nxt if nxt and nxt.lower() not in STOP_WORDS and len(nxt) > 2 else "")
+
+
+def _is_same(phrase: str) -> bool:
+    return re.fullmatch(_SAME, phrase.split()[0], re.I) is not None
 
 
 def _order(q: str, pubs: list[tuple[int, int, str]]) -> str | None:

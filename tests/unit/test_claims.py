@@ -89,6 +89,11 @@ def test_agreement_questions_answer_with_the_question_own_words():
     assert decide(q, [v[0], ClaimVerdict("b", "not_found")]).word == "Inconsistent"
     q2 = analyse("Has the portrayal changed between the Coast Daily report and the Sky Weekly report?")
     assert decide(q2, v).word == "No" and decide(q2, [v[0], ClaimVerdict("b", "not_found")]).word == "Yes"
+    # "A, or B?" with one article named: answered with the alternative, not "Yes"
+    q3 = analyse("Does the Coast Daily article indicate that the council consistently raised fares, or does it "
+                 "suggest different reasons for each rise?")
+    assert decide(q3, [v[0]]).word == "Consistently raised"
+    assert decide(q3, [ClaimVerdict("a", "not_found")]).word == "Different reasons"
 
 
 def test_cli_shows_claims_and_the_closest_material_of_a_decline(pipe):

@@ -97,6 +97,10 @@ def test_order_in_time(q, order):
     ("Was there no change between the two TechCrunch reports?", "same", ()),
     ("Has the portrayal in TechCrunch articles changed?", "different", ()),
     ("Did the Fortune report indicate a consistent or inconsistent portrayal?", "choice", ("consistent", "inconsistent")),
+    ("Does the Harbor Gazette article about the bridge align with the Coast Herald's report on its cost, or do "
+     "these reports highlight different aspects of the project?", "choice", ("align", "different aspects")),
+    ("Do the Coast Herald articles indicate that the council consistently raised fares, or do they suggest "
+     "different reasons for each rise?", "choice", ("consistently raised", "different reasons")),
 ])
 def test_agreement_questions(q, agreement, options):
     a = analyse(q)
@@ -140,3 +144,11 @@ def test_a_reply_must_name_what_is_asked_on_the_questions_point():
     assert not names_what_is_asked(population, "About 8,000 people [1].", hits)  # not on the point
     assert names_what_is_asked(analyse("How much will the bridge cost?"), "$340 million [1].", hits)
     assert names_what_is_asked(analyse("What happened at the race?"), "Runners ran [1].", hits)  # untyped
+
+
+def test_an_alternative_clause_is_an_option_not_a_claim():
+    a = analyse("Does the Harbor Gazette article say the bridge will cost $340 million, while the Coast Herald "
+                "reports the same figure, or do the two articles present differing views on the cost?")
+    assert (a.agreement, a.options) == ("choice", ("same figure", "differing views"))
+    assert [c.publications for c in a.claims] == [("Harbor Gazette",), ("Coast Herald",)]
+    assert "differing" not in a.claims[-1].text
