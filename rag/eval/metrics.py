@@ -62,6 +62,25 @@ def polarity(answer: str) -> str | None:
     return "both" if len(verdicts(answer)) > 1 else first_polarity(answer)
 
 
+def gold_polarity(golds: Iterable[str]) -> str | None:
+    """'yes' or 'no' when the question's gold answer is a polarity word, else None."""
+    for g in golds:
+        return POLARITY.get(normalize(g))
+    return None
+
+
+def polarity_confusion(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, int] | None:
+    """Counts of "gold→answer" over (gold polarity, answer polarity) pairs with a polarity gold;
+    an answer with no polarity (or both) counts as "none"."""
+    out: dict[str, int] = {}
+    for gold, said in pairs:
+        if gold is None:
+            continue
+        key = f"{gold}→{said if said in ('yes', 'no') else 'none'}"
+        out[key] = out.get(key, 0) + 1
+    return out or None
+
+
 # ----------------------------------------------------------------------------- answers
 
 
@@ -242,6 +261,11 @@ class GroupMetrics:
     retrieval_p50: float | None = None
     retrieval_p95: float | None = None
     errors: int = 0
+    # Yes/no questions (gold "yes"/"no"/"true"/"false"): the gold share of "yes", the share the
+    # answers said "yes", and the confusion counts "gold→answer" ("yes→no", "no→none" ...).
+    yes_share_gold: float | None = None
+    yes_share_answered: float | None = None
+    polarity_confusion: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,11 @@ def render_report(result, run: dict, wall_s: float, charts: dict[str, str]) -> s
     if not mt.retrieval_only:
         parts += ["The trivial rows score fixed answers by the same rules; a real score near them is no skill.", ""]
     parts += ["## Per question type", "", table(*type_table(mt)), ""]
+    if any(g.polarity_confusion for g in mt.by_type.values()):
+        parts += ["## Yes/no questions", "",
+                  "Questions whose gold answer is yes or no: how often the gold says yes, how often the "
+                  "answers said it, and gold → answer counts (\"none\": the answer said neither, or both).",
+                  "", table(*polarity_table(mt)), ""]
     if mt.curve:
         pts = [p for p in mt.curve if p.k in (1, 2, 3, 4, 5, 10, 15, 20) or p.k == k]
         parts += ["## Retrieval depth", "",
@@ -185,6 +190,21 @@ def type_table(mt, console: bool = False) -> tuple[list[str], list[list[str]]]:
         if yes:
             row.append(fmt((yes.by_type.get(t) if t != "all" else yes.overall).accuracy))
         rows.append([f"**{t}**" if t == "all" and not console else t] + row)
+    return header, rows
+
+
+def polarity_table(mt) -> tuple[list[str], list[list[str]]]:
+    """(header, rows): per type with yes/no questions, the gold and answered "yes" shares and the
+    gold → answer confusion counts."""
+    keys = ["yes→yes", "yes→no", "yes→none", "no→yes", "no→no", "no→none"]
+    header = ["type", "yes/no questions", "gold \"yes\" share", "answered \"yes\" share", *keys]
+    rows = []
+    for t, g in list(mt.by_type.items()) + [("all", mt.overall)]:
+        conf = g.polarity_confusion or {}
+        if not conf:
+            continue
+        rows.append([f"**{t}**" if t == "all" else t, str(sum(conf.values())), fmt(g.yes_share_gold),
+                     fmt(g.yes_share_answered), *(str(conf.get(k, 0)) for k in keys)])
     return header, rows
 
 

@@ -90,6 +90,8 @@ class QuestionScore:
     evidence_hit: bool | None
     citation_valid: bool | None
     citation_precision: float | None
+    gold_polarity: str | None = None  # 'yes' / 'no' for a yes/no question
+    answer_polarity: str | None = None  # what the answer said: 'yes', 'no', 'both' or None
 
 
 def score_question(q: Question, p: Prediction, k: int, answered: bool = True) -> QuestionScore:
@@ -110,6 +112,8 @@ def score_question(q: Question, p: Prediction, k: int, answered: bool = True) ->
         evidence_hit=m.evidence_hit([x.text for x in p.retrieved], q.evidence_facts, k),
         citation_valid=m.citation_validity(markers(p.raw_answer or ""), len(p.retrieved)) if answered else None,
         citation_precision=m.citation_precision(p.citations, q.evidence_ids) if answered else None,
+        gold_polarity=m.gold_polarity(q.answers) if q.answerable else None,
+        answer_polarity=m.polarity(p.answer) if answered else None,
     )
 
 
@@ -144,7 +148,16 @@ def summarize(scores: Sequence[QuestionScore], preds: Sequence[Prediction] = ())
         retrieval_p50=m.percentile([x.retrieval_s for x in preds], 50),
         retrieval_p95=m.percentile([x.retrieval_s for x in preds], 95),
         errors=sum(1 for x in preds if x.error),
+        **_polarities([s for s in judged if s.gold_polarity]),
     )
+
+
+def _polarities(polar: Sequence[QuestionScore]) -> dict:
+    if not polar:
+        return {}
+    return {"yes_share_gold": m.mean(s.gold_polarity == "yes" for s in polar),
+            "yes_share_answered": m.mean(s.answer_polarity == "yes" for s in polar),
+            "polarity_confusion": m.polarity_confusion((s.gold_polarity, s.answer_polarity) for s in polar)}
 
 
 def recall_curve(questions: Sequence[Question], preds: dict[str, Prediction]) -> tuple[CurvePoint, ...]:
@@ -182,7 +195,7 @@ def baseline(name: str, answer: str, questions: Sequence[Question], k: int) -> B
 
 def _answer_only(s: QuestionScore) -> QuestionScore:
     return QuestionScore(s.id, s.type, s.answerable, s.correct, s.f1, s.em, s.abstains,
-                         None, None, None, None, None, None)
+                         None, None, None, None, None, None, s.gold_polarity, s.answer_polarity)
 
 
 def compute_metrics(questions: Sequence[Question], predictions: Iterable[Prediction], k: int,

@@ -53,6 +53,8 @@ def test_a_run_writes_predictions_metrics_report_and_charts(pipe, questions_file
     assert "## Worst failures" in report and "### q3 (comparison_query)" in report
     assert "Farmer Ada Lovell" not in report.split("## Worst failures")[1]  # q1 was right
     assert "max_chunks_per_article" in report and "![recall@k](recall_at_k.png)" in report
+    yes_no = report.split("## Yes/no questions")[1].split("##")[0]  # q2 gold yes; q3 gold no, said both
+    assert "| comparison_query | 2 | 0.500 |" in yes_no and "| 1 | 0 | 0 | 0 | 0 | 1 |" in yes_no
 
 
 def test_the_curve_at_the_run_k_equals_the_headline_figures(pipe, questions_file):

@@ -84,3 +84,19 @@ def test_prediction_json_round_trip():
     d = p.to_json()
     assert d["rankings"] == {"1": ["d1"], "20": ["d1", "d2"]} and d["retrieved"][0]["doc_id"] == "d1"
     assert Prediction.from_json(d | {"scores": {}, "unknown": 1}) == p
+
+
+def test_yes_no_questions_report_the_yes_shares_and_the_confusion():
+    q_no = Question("n2", "Did it rain?", ("no",), (), (), "comparison_query")
+    q_true = Question("t", "Was it so?", ("True",), (), (), "temporal_query")
+    preds = [Prediction("y", "", "Yes. Both did."), Prediction("n2", "", "Yes, it rained."),
+             Prediction("t", "", "The articles don't say."), Prediction("w", "", "Ada Lovell."),
+             Prediction("n", "", "No.")]
+    mt, scores = compute_metrics([Q_YES, q_no, q_true, Q_WHO, Q_NULL], preds, k=1)
+    assert (scores["t"].gold_polarity, scores["t"].answer_polarity) == ("yes", None)
+    assert scores["w"].gold_polarity is None and scores["n"].gold_polarity is None  # not yes/no, unanswerable
+    o = mt.overall
+    assert o.polarity_confusion == {"yes→yes": 1, "no→yes": 1, "yes→none": 1}
+    assert o.yes_share_gold == pytest.approx(2 / 3) and o.yes_share_answered == pytest.approx(2 / 3)
+    assert mt.by_type["comparison_query"].polarity_confusion == {"yes→yes": 1, "no→yes": 1}
+    assert mt.by_type["inference_query"].polarity_confusion is None
