@@ -119,7 +119,11 @@ def decide(q: QuestionAnalysis, verdicts: Sequence[ClaimVerdict], embed: Embed |
         if q.agreement == "choice":  # "A or B?" is answered with A or B, not "Yes"
             same_word, diff_word = _options(q.options)
             word = (same_word if agree else diff_word).capitalize()
-            return Decision(None, word, "the reports " + ("agree" if agree else "differ") + " on the point")
+            if len(verdicts) < 2:  # one report: the first alternative holds when its claim is found
+                why = "the article supports the claim" if agree else "the claim was not found in the articles"
+            else:
+                why = "the reports " + ("agree" if agree else "differ") + " on the point"
+            return Decision(None, word, why)
         yes = agree if q.agreement == "same" else not agree
         return Decision(yes, "Yes" if yes else "No", "the reports " + ("agree" if agree else "differ"))
     return Decision(all_supported, "Yes" if all_supported else "No",
