@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -30,6 +31,12 @@ import numpy as np
 
 from .errors import ModelError
 from .files import user_cache_dir
+
+# OpenVINO's model converter reports usage to Google Analytics through `openvino_telemetry`
+# unless a consent file in the user's home says no. This project never contacts the network:
+# with the module blocked before openvino is first imported, the converter falls back to its
+# own no-op stub (it imports the telemetry package inside try/except ImportError).
+sys.modules.setdefault("openvino_telemetry", None)
 
 OV_PRECISION_HINT = {"bf16": "bf16", "fp32": "f32"}
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")

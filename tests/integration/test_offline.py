@@ -51,6 +51,17 @@ CHILD = textwrap.dedent('''
 
     seeds, index = sys.argv[1], sys.argv[2]
     out = {}
+    # The embedder's OpenVINO conversion, done here from scratch in an empty cache (its converter
+    # would report usage over the network if its telemetry were not blocked).
+    import tempfile
+    from rag import embedding_openvino as ovb
+    from rag.embedding import DEFAULT as _D, resolve_embedder as _re
+    cache, os.environ["XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp()
+    out["converted"] = ovb.converted_model(ovb.st_layout(_re(_D)[0])[0]).is_file()
+    if cache is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = cache
     from rag.cli import main
     out["index_exit"] = main(["index", seeds, "--index", index])
     from rag.pipeline import answer, get_pipeline
@@ -110,5 +121,5 @@ def test_indexing_answering_and_the_page_work_with_only_loopback(tmp_path):
     assert out["index_exit"] == 0
     assert out["answer"] and out["page_status"] == 200
     assert "complete in" in out["page_answer"] or "passages in" in out["page_answer"]
-    assert out["embedder_verified"] and out["llm_verified"]
+    assert out["embedder_verified"] and out["llm_verified"] and out["converted"]
     assert out["blocked"] == []  # nothing even tried to leave the machine

@@ -59,3 +59,14 @@ def test_asking_for_openvino_without_it_says_how_to_fix(tmp_path, monkeypatch):
     assert resolve_backend("auto", str(st_folder(tmp_path, [T, P, N], MEAN))) == "torch"
     with pytest.raises(ModelError, match="pip install openvino.*RAG_EMBED_BACKEND=torch"):
         resolve_backend("openvino", str(tmp_path))
+
+
+def test_the_converter_never_loads_its_telemetry():
+    """OpenVINO's converter would report usage to Google Analytics; this project blocks the
+    telemetry package, so the converter uses its no-op stub."""
+    import sys
+
+    from openvino.tools.ovc import convert_impl, telemetry_utils
+
+    assert sys.modules.get("openvino_telemetry") is None
+    assert convert_impl.tm.__name__ == telemetry_utils.tm.__name__ == "openvino.tools.ovc.telemetry_stub"
