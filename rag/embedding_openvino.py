@@ -112,15 +112,27 @@ def converted_model(transformer: Path) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
     try:
-        tok = AutoTokenizer.from_pretrained(str(transformer))
-        model = AutoModel.from_pretrained(str(transformer)).eval()
-        example = dict(tok(["an example sentence", "another"], padding=True, return_tensors="pt"))
-        with torch.no_grad():
+        # Tracing the model prints a screenful of TracerWarnings and transformers notes that say
+        # nothing to a user of `make run`; real failures still raise.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()  # "Loading weights" would garble one-line output
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            tok = AutoTokenizer.from_pretrained(str(transformer))
+            model = AutoModel.from_pretrained(str(transformer)).eval()
+            example = dict(tok(["an example sentence", "another"], padding=True, return_tensors="pt"))
             ir = ov.convert_model(model, example_input=example)
     except Exception as e:
         raise ModelError(f"cannot convert the embedder {transformer} for OpenVINO: {e}; "
                          "set RAG_EMBED_BACKEND=torch") from e
+    finally:
+        hf_logging.set_verbosity(level)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
