@@ -523,15 +523,11 @@ def worker(args) -> int:
     ingest_s = time.perf_counter() - t0
 
     idx = load_index(settings.index_dir, emb.name)
-    tok = emb.model.tokenizer if hasattr(emb, "model") else emb.tokenizer
+    # `tokenizer` and `config` on both embedders; an older checkout (--root-a) has only `model`
+    tok = emb.tokenizer if hasattr(emb, "tokenizer") else emb.model.tokenizer
     limit = emb.max_tokens
     counts = [min(len(tok(embedding_text(c), verbose=False)["input_ids"]), limit) for c in idx.chunks]
-    if hasattr(emb, "model"):
-        cfg = emb.model[0].auto_model.config
-    else:
-        from transformers import AutoConfig
-
-        cfg = AutoConfig.from_pretrained(str(emb._transformer))
+    cfg = emb.config if hasattr(emb, "config") else emb.model[0].auto_model.config
     flops = encoder_flops(counts, cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size)
 
     t = time.perf_counter()

@@ -138,7 +138,7 @@ def _agree(verdicts: Sequence[ClaimVerdict], embed: Embed | None) -> bool:
 
 
 def _options(options: Sequence[str]) -> tuple[str, str]:
-    from .question import _SAME
+    from .question import is_same_option
 
     a, b = options[0], options[1]
-    return (a, b) if re.fullmatch(_SAME, a.split()[0], re.I) else (b, a)
+    return (a, b) if is_same_option(a) else (b, a)

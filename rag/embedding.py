@@ -228,6 +228,15 @@ class SentenceTransformerEmbedder:
         return self._model
 
     @property
+    def tokenizer(self):
+        return self.model.tokenizer
+
+    @property
+    def config(self):
+        """The transformer's Hugging Face config (layers, sizes)."""
+        return self.model[0].auto_model.config
+
+    @property
     def dim(self) -> int:
         m = self.model
         get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension

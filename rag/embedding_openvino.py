@@ -29,6 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .embedding import normalise
 from .errors import ModelError
 from .files import user_cache_dir
 
@@ -108,12 +109,11 @@ def converted_model(transformer: Path) -> Path:
     xml = target / "model.xml"
     if xml.is_file() and (target / "model.bin").is_file():
         return xml
+    import warnings
+
     import openvino as ov
     import torch
     from transformers import AutoModel, AutoTokenizer
-
-    import warnings
-
     from transformers.utils import logging as hf_logging
 
     level = hf_logging.get_verbosity()
@@ -194,6 +194,13 @@ class OpenVINOEmbedder:
         return self._tokenizer
 
     @property
+    def config(self):
+        """The transformer's Hugging Face config (layers, sizes)."""
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(str(self._transformer))
+
+    @property
     def dim(self) -> int:
         self._load()
         return self._dim
@@ -234,5 +241,4 @@ class OpenVINOEmbedder:
                 mask = enc["attention_mask"][..., None].astype(np.float32)
                 vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             out[idx] = vecs
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+        return normalise(out)

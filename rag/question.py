@@ -156,7 +156,7 @@ def _agreement(q: str) -> tuple[str | None, tuple[str, ...]]:
     at = _alternative_at(q)
     if at < len(q):
         a, b = _agree_phrase(q[:at]), _agree_phrase(q[at:])
-        if a and b and _is_same(a) != _is_same(b):
+        if a and b and is_same_option(a) != is_same_option(b):
             return "choice", (a, b)
     m = _AGREE.search(q)
     if not m:
@@ -176,15 +176,15 @@ def _alternative_at(q: str) -> int:
 def _agree_phrase(text: str) -> str | None:
     """The agreement word of a clause with the word it qualifies ("different aspects", "same
     stance", "similar way"; "align" alone when a function word follows)."""
-    found = list(re.finditer(rf"\b({_SAME}|{_DIFF})\b(?:\s+([a-z]+))?", text, re.I))
-    if not found:
+    m = re.search(rf"\b({_SAME}|{_DIFF})\b(?:\s+([a-z]+))?", text, re.I)
+    if not m:
         return None
-    m = found[0]
     nxt = m.group(2)
     return m.group(1) + (" " + nxt if nxt and nxt.lower() not in STOP_WORDS and len(nxt) > 2 else "")
 
 
-def _is_same(phrase: str) -> bool:
+def is_same_option(phrase: str) -> bool:
+    """The option says the reports agree ("consistent", "same stance"), not that they differ."""
     return re.fullmatch(_SAME, phrase.split()[0], re.I) is not None
 
 
