@@ -15,10 +15,12 @@ to the source's (activations are rounded differently), which `rag eval` measures
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import struct
+import sys
 from pathlib import Path
 
 from .files import user_cache_dir
@@ -133,9 +135,29 @@ def convert(source: Path, out: Path, target: str) -> None:
     params.allow_requantize = True
     params.nthread = max(1, os.cpu_count() or 1)
     try:
-        rc = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), params)
+        with _quiet_fds():  # llama.cpp prints ~300 lines of tensor log; the user asked a question
+            rc = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), params)
         if rc != 0 or not tmp.is_file():
             raise RuntimeError(f"llama_model_quantize returned {rc}")
         os.replace(tmp, out)  # whole or not at all: another process may be loading it
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _quiet_fds():
+    """Silence what native code writes to file descriptors 1 and 2 (Python's own streams are
+    flushed first and come back unchanged)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
