@@ -18,7 +18,7 @@ from .claims import check_claim, decide
 from .errors import RagError
 from .outlets import match_outlets
 from .question import QuestionAnalysis
-from .text import MARKER, content_words, split_sentences
+from .text import MARKER, content_words, quotable, split_sentences, stem
 from .types import Answer, Citation, ClaimVerdict, Hit, Timings
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
     shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
     text = claims_text(decision.word, decision.why if (q.order or q.agreement) else "", numbered)
     if q.agreement and len(numbered) >= 2:  # agreement is read from what both say: quote them
-        text += " " + " ".join(f"{v.publication or 'One'} [{v.citation}]: “{v.sentence.strip()}”"
+        text += " " + " ".join(f"{v.publication or 'One'} [{v.citation}]: “{quotable(v.sentence)}”"
                                for v in numbered[:2] if v.sentence and v.citation)
     citations = tuple(
         Citation(number=i, chunk_id=h.chunk.id, article_id=h.chunk.article_id, title=h.chunk.title,
@@ -95,14 +95,6 @@ class Lead:
 # Words of a question that say where to look, not what it is about.
 _FRAME = frozenset("article articles report reports reported according mentioned news piece story published "
                    "name named".split())
-
-
-def stem(word: str) -> str:
-    """A crude stem, enough to match "voted" with "vote" and "populations" with "population"."""
-    for suffix in ("ing", "ed", "es", "s", "e"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def point_words(q: QuestionAnalysis) -> set[str]:
@@ -151,7 +143,7 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
              and any(match_outlets(p, [hits[n - 1].chunk.source]) for p in (*q.publications, *q.sources))]
     numbers = (named or pool)[:2]
     marks = "".join(f"[{n}]" for n in numbers)
-    quote = f"“{best.sentence.strip()}”" if best.sentence else ""
+    quote = f"“{quotable(best.sentence)}”" if quotable(best.sentence) else ""
     return Lead(best.text, f"{best.text} {marks}." if marks else f"{best.text}.", quote)
 
 
@@ -182,7 +174,7 @@ def quotes_of(name: str, text: str) -> list[str]:
     if not parts:
         return []
     who = re.compile(r"(?<![\w-])(?:" + re.escape(" ".join(parts)) + "|" + re.escape(parts[-1]) + r")(?![\w-])")
-    return [text[a:b].strip() for a, b in split_sentences(text) or [(0, len(text))]
+    return [quotable(text[a:b]) for a, b in split_sentences(text) or [(0, len(text))]
             if who.search(text[a:b]) and _SAYS.search(text[a:b])]
 
 

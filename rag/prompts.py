@@ -12,15 +12,9 @@ from pathlib import Path
 from string import Template
 
 from .errors import SettingsError
+from .text import CONTROL_TOKENS
 
-# Chat-template control strings of the common GGUF templates (any GGUF can be configured):
-# ChatML <|im_start|>, Llama 3 <|start_header_id|>, Phi <|end|>, Llama 2 [INST] <<SYS>> <s>,
-# Gemma <start_of_turn> <bos>, Mistral [SYSTEM_PROMPT] [TOOL_CALLS], DeepSeek <｜User｜>.
-_SPECIAL = re.compile(
-    r"<\|[^|<>]{1,40}\|>|<｜[^｜<>]{1,40}｜>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>|<(?:bos|eos|pad|unk)>"
-    r"|\[/?(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]",
-    re.IGNORECASE,
-)
+_SPECIAL = CONTROL_TOKENS  # chat-template control strings (rag.text)
 # The evidence block's own delimiters (prompts/answer.txt): article text must not close it.
 _DELIMITERS = re.compile(r"<{3,}|>{3,}")
 

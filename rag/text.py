@@ -35,21 +35,38 @@ def markers(text: str) -> list[int]:
 
 # ---------------------------------------------------------------------- sentences
 
+# Chat-template control strings of the common GGUF templates (any GGUF can be configured):
+# ChatML <|im_start|>, Llama 3 <|start_header_id|>, Phi <|end|>, Llama 2 [INST] <<SYS>> <s>,
+# Gemma <start_of_turn> <bos>, Mistral [SYSTEM_PROMPT] [TOOL_CALLS], DeepSeek <｜User｜>.
+# In article text they are never prose: they end a sentence, and never reach a prompt or a quote.
+CONTROL_TOKENS = re.compile(
+    r"<\|[^|<>]{1,40}\|>|<｜[^｜<>]{1,40}｜>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>|<(?:bos|eos|pad|unk)>"
+    r"|\[/?(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]",
+    re.IGNORECASE,
+)
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Char spans (start, end) of the sentences of `text` (blingfire), never crossing a blank
-    line. The rule for article text: it knows abbreviations ("U.S.", "Mr.") and quotes."""
+    line or a chat-control string (CONTROL_TOKENS). The rule for article text: it knows abbreviations ("U.S.", "Mr.") and quotes."""
     from blingfire import text_to_sentences_and_offsets
 
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in list(_PARAGRAPH.finditer(text)) + [None]:
         end = m.start() if m else len(text)
-        para = text[pos:end]
-        if para.strip():
+        # A control string ends a sentence (it stays in it, to be stripped wherever text is used).
+        cuts = [pos]
+        for c in CONTROL_TOKENS.finditer(text, pos, end):
+            if CONTROL_TOKENS.sub("", text[cuts[-1]:c.start()]).strip():  # a run of them is one cut
+                cuts.append(c.end())
+        cuts.append(end)
+        for a, b in zip(cuts, cuts[1:]):
+            para = text[a:b]
+            if not para.strip():
+                continue
             # blingfire takes UTF-8: a lone surrogate becomes U+FFFD for it (same length, same offsets)
             _, offsets = text_to_sentences_and_offsets(_SURROGATE.sub("\ufffd", para))
             # blingfire skips some characters (control characters, for one); the sentences are
@@ -58,9 +75,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             for s, e in zip(bounds, bounds[1:]):
                 s, e = _trim(para, s, e)
                 if e > s:
-                    spans.append((pos + s, pos + e))
+                    spans.append((a + s, a + e))
         pos = m.end() if m else len(text)
     return spans
+
+
+def quotable(text: str) -> str:
+    """Article text fit to quote in an answer: no chat-control strings, spacing collapsed."""
+    return " ".join(CONTROL_TOKENS.sub(" ", text).split())
 
 
 def sentences(text: str) -> list[str]:
@@ -163,6 +185,14 @@ STOP_WORDS = frozenset(
     "from has have had he she they them his her their we you i not no do does did what who which when where "
     "how why will would can could said says say about into over than then there so if also more most".split()
 )
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match "voted" with "vote" and "populations" with "population"."""
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
 
 
 def content_words(text: str) -> set[str]:
