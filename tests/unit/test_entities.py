@@ -128,3 +128,10 @@ def test_importing_the_module_does_not_load_spacy():
     code = "import sys, rag.entities; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_tie_goes_to_the_mention_nearer_the_questions_own_words_and_amounts_keep_their_currency():
+    hits = hits_of(("a", "Test News", "Porto's historic tram line 22 reopened on Monday after four months of "
+                    "track repairs costing 3.2 million euros, the city transport company said."))
+    best = entity_candidates("How much did the Porto tram repairs cost?", hits, "amount")[0]
+    assert best.text == "3.2 million euros"  # not line "22", which sits as near the names
