@@ -57,15 +57,10 @@ def recall(found, truth) -> float:
 
 
 def child(n: int, kind: str) -> dict:
-    from rag.store import build_faiss
+    from rag.store import build_faiss, exact_top_k
 
     vecs, queries = data(n)
-    import faiss
-
-    exact = faiss.IndexFlatIP(DIM)
-    exact.add(vecs)
-    truth = exact.search(queries, K)[1].tolist()
-    del exact
+    truth = exact_top_k(vecs, queries, K).tolist()
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     if kind == "milvus-lite":
