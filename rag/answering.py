@@ -120,10 +120,14 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
     if q.kind != "wh" or not hits:
         return None
     try:
-        from .entities import choose, entity_candidates
+        from .entities import answer_type, choose, entity_candidates
     except ImportError:  # the recogniser's module is optional
         return None
-    kind = None if q.answer_type == "other" else q.answer_type
+    # The type asked for, from the wh-word or the head noun after it; a question asking for
+    # something else ("What security guarantees did Russia demand?") gets no name.
+    kind = q.answer_type if q.answer_type != "other" else answer_type(q.text)
+    if kind is None:
+        return None
     try:
         cands = entity_candidates(q.text, list(hits), kind)
     except RagError:  # the recogniser is not installed: the model answers alone

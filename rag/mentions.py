@@ -19,8 +19,12 @@ _TOKEN = r"(?:[A-Z][\w.&’'-]*[\w&]|[A-Z]|\d[\w.-]*[A-Za-z][\w]*)"
 _JOIN = r"(?:\s+(?:of|for|de|du|la|&|-|\||the)\s+|\s+and\s+(?=[A-Z]\w*(?:['’]s)?\s+(?:article|report|piece))|\s+)"
 NAME = rf"{_TOKEN}(?:{_JOIN}{_TOKEN})*"
 _DOC = r"(?:articles?|reports?|pieces?|stor(?:y|ies)|reviews?|analys[ie]s|op-eds?|editorials?)"
+_SAYING = (r"(?:suggests?|implies|imply|indicates?|reports?|claims?|states?|says|say|argues?|asserts?|notes?|"
+           r"highlights?|describes?|portrays?|attributes?|mentions?|discuss(?:es)?|covers?)")
 _LIST = rf"{NAME}(?:\s*,\s*(?:and\s+)?{NAME}|\s+and\s+{NAME})*"
 QUOTES = "'\"‘’“”"
+# A quoted outlet name: capitalised words, joined by connectors ("The Independent - Life and Style")
+_QUOTED_NAME = rf"[{QUOTES}][A-Z][\w.&'-]*(?:\s+(?:[A-Z0-9][\w.&'-]*|and|of|the|for|on|in|[|&-]))*[{QUOTES}]"
 
 # Weaker: "according to X" and "X reported" also name people ("according to Eddy Cue"), so such a
 # name narrows the search when it is an outlet of the index but never alone causes a decline.
@@ -43,6 +47,8 @@ _PUB_PATTERNS = [
 
     # 'The Roar | Sports Writers Blog' article (a quoted outlet may hold lower-case words)
     re.compile(rf"[{QUOTES}](?P<quoted>[A-Z][^{QUOTES}]{{1,60}})[{QUOTES}](?:s)?\s+{_DOC}\b"),
+    # 'The Age' suggests ..., 'Fortune' and 'TechCrunch' imply ...: a quoted name that reports
+    re.compile(rf"(?P<list>{_QUOTED_NAME}(?:\s*,\s*(?:and\s+)?{_QUOTED_NAME}|\s+and\s+{_QUOTED_NAME})*)\s+{_SAYING}\b"),
 ]
 # Capitalised words that open a question or a clause: not part of any name.
 _LEADING = set(
@@ -70,7 +76,7 @@ def find_publications(q: str, weak: bool = False, sources: bool = False) -> list
             if group == "one" and re.search(r"\bcoverage$", m.group(0)):
                 continue
             start = m.start(group)
-            parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", m.group(group)) if group == "list" else [m.group(group)]
+            parts = _list_parts(m.group(group)) if group == "list" else [m.group(group)]
             pos = start
             for part in parts:
                 at = q.find(part, pos)
@@ -88,6 +94,19 @@ def find_publications(q: str, weak: bool = False, sources: bool = False) -> list
             continue
         out.append((s, e, n))
     return out
+
+
+def _list_parts(text: str) -> list[str]:
+    """"TechCrunch, Fortune and The Age" -> three names; an outlet's section keeps its "and"
+    ("The Independent - Life and Style" is one name: a one-word part after a "Name - Section")."""
+    parts: list[str] = []
+    for sep, part in zip([""] + re.findall(r"\s*,\s*(?:and\s+)?|\s+and\s+", text),
+                         re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", text)):
+        if parts and sep.strip() == "and" and len(part.split()) == 1 and re.search(r"\s[-|–]\s", parts[-1]):
+            parts[-1] = f"{parts[-1]}{sep}{part}"
+        else:
+            parts.append(part)
+    return parts
 
 
 def is_date_word(name: str) -> bool:
@@ -130,9 +149,17 @@ def find_entities(q: str, publications: list[str]) -> tuple[str, ...]:
         while words and words[-1].lower() in {"of", "for", "the", "-", "|", "&", "de", "la", "du"}:
             words = words[:-1]
         name = re.sub(r"['’]s?$", "", " ".join(words))
+        if len(words) == 1 and words[0] == m.group(0).split()[0] and _sentence_start(q, m.start()):
+            continue  # "Repeat them ...": one capitalised word opening a sentence is no name
         if not name or normalise_outlet(name) in pubs or is_date_word(name):
             continue
         if len(name) < 3 or name.lower() in NOT_NAMES or name[0].isdigit():
             continue
         out.append(name)
     return tuple(dict.fromkeys(out))
+
+
+def _sentence_start(q: str, at: int) -> bool:
+    """`at` opens the question or a sentence in it (not after "vs." or an initial: "C.J. Stroud")."""
+    before = q[:at].rstrip(" \"'“‘(")
+    return not before or before[-1] in "?!" or bool(re.search(r"\b[a-z]{3,}\.$", before))

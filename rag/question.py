@@ -110,11 +110,19 @@ def find_speaker(q: str) -> str | None:
 # ---------------------------------------------------------------------- kind and answer type
 
 
+_RELATIVE = re.compile(r"(?:which|who|that)\s+(?:\w+ed|is|was|are|were|has|had|have|also)\b", re.I)
+
+
 def question_kind(q: str) -> tuple[str, str]:
     """("yes_no" | "wh" | "other", answer type). A leading clause ("Considering X, which ...",
     "After X reported ..., did Y ...") is skipped: the first question word after it decides."""
     first = re.match(rf"\W*({_AUX}|{_WH})\b", q, re.I)
-    m = first or re.search(rf",[{QUOTES}]?\s+({_AUX}|{_WH})\b", q, re.I)  # also after a quote: 'movie)," is there'
+    later = list(re.finditer(rf",[{QUOTES}]?\s+({_AUX}|{_WH})\b", q, re.I))  # also after a quote: 'movie)," is there'
+    # ", which discussed ..." is a relative clause of the leading one when a question clause follows
+    # (", did ..."): "After the report, which discussed X, did Y ...?"
+    while len(later) > 1 and _RELATIVE.match(q, later[0].start(1)):
+        later.pop(0)
+    m = first or (later[0] if later else None)
 
     if not m:
         return "other", "other"
@@ -231,7 +239,26 @@ def split_claims(q: str, pubs: list[tuple[int, int, str]], sources: list[str] = 
             c_pubs = tuple(dict.fromkeys([n for _, _, n in pubs] + list(sources)))
         c_dates = tuple(dict.fromkeys(d for d, p in exact if s <= p < e))
         claims.append(Claim(text, c_pubs, c_dates))
+    # "while Fortune and TechCrunch imply X": a claim that is only a name in a list says what the
+    # next one says.
+    for i in range(len(claims) - 2, -1, -1):
+        c = claims[i]
+        nxt = claims[i + 1]
+        if c.publications and nxt.publications and not _says_something(c) and _says_something(nxt):
+            claims[i] = Claim(f"{c.text} {_core(nxt.text, nxt.publications)}", c.publications, c.dates)
     return tuple(claims)
+
+
+def _says_something(c: Claim) -> bool:
+    from .claims import claim_words
+
+    return bool(claim_words(_core(c.text, c.publications)))
+
+
+def _core(text: str, publications) -> str:
+    from .claims import core
+
+    return core(text, publications)
 
 
 def _end_of_mention(pubs: list[tuple[int, int, str]], start: int) -> int:

@@ -275,6 +275,8 @@ def test_the_lead_cites_the_outlets_the_question_names(monkeypatch):
     assert named.text == "Sam Bankman-Fried [2][3]."
     plain = lead_with_entity(analyse("Who was found guilty of fraud by the jury?"), hits)
     assert plain.text == "Sam Bankman-Fried [1][2]."
+    # A question that asks for no kind of name gets none ("Kazakhstan" for security guarantees)
+    assert lead_with_entity(analyse("What guarantees of fraud did the jury demand?"), hits) is None
 
 
 def test_a_sentence_whose_names_no_passage_holds_is_not_streamed(fake_pipeline):
