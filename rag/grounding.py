@@ -47,15 +47,43 @@ def ground_sentence(sentence: str, hits: Sequence[Hit]) -> str | None:
     if not names and not numbers:
         return sentence
     valid = [n for n in markers(sentence) if 1 <= n <= len(hits)]
-    if valid and any(holds(hits[n - 1].chunk.text, names, numbers) for n in valid):
-        return sentence
+    for n in valid:
+        if holds(hits[n - 1].chunk.text, names, numbers):
+            return restore_titles(sentence, hits[n - 1].chunk.text)
     # No marker, or the cited passage lacks them: another passage that holds them takes the citation.
     for i, h in enumerate(hits, start=1):
         if holds(h.chunk.text, names, numbers):
             bare = _MARKER.sub("", sentence).rstrip()
             end = bare[-1] if bare and bare[-1] in ".!?" else ""
-            return f"{bare[:-1] if end else bare} [{i}]{end}"
+            return restore_titles(f"{bare[:-1] if end else bare} [{i}]{end}", h.chunk.text)
     return None
+
+
+_TOKEN = r"[A-Z][\w'’.-]*"
+_RUN = re.compile(rf"{_TOKEN}(?:\s+(?:(?:of|the|for|and)\s+)?{_TOKEN})+")
+_QUALIFIER = re.compile(rf"((?:{_TOKEN}\s+)+)$")
+
+
+def restore_titles(sentence: str, passage: str) -> str:
+    """A title the model shortened is given back whole: "the US Secretary of State Wendy Sherman"
+    becomes "the Deputy US Secretary of State Wendy Sherman" when the passage only ever writes the
+    name with "Deputy" before it. Only a run of three or more capitalised words (a title with a
+    name) is mended, and only with capitalised words that precede every occurrence in the passage."""
+    for m in list(_RUN.finditer(_MARKER.sub(" ", sentence))):
+        run = m.group(0)
+        if len(run.split()) < 3:
+            continue
+        before = [_QUALIFIER.search(passage[:o.start()]) for o in re.finditer(re.escape(run), passage)]
+        if not before or not all(before):
+            continue
+        extra = {b.group(1).split()[-1] for b in before}  # the word right before, in every occurrence
+        words = before[0].group(1).split()
+        while words and words[0].lower() in _COMMON:
+            words = words[1:]
+        whole = " ".join(words) + " " + run
+        if len(extra) == 1 and words and whole not in sentence:
+            sentence = sentence.replace(run, whole, 1)
+    return sentence
 
 
 def ground(text: str, hits: Sequence[Hit]) -> str:

@@ -62,3 +62,20 @@ def test_grounding_keeps_supported_moves_misattributed_and_drops_invented():
     assert ground_sentence("It cost $1.2 billion [1].", hits()) is None
     assert ground_sentence("It cost $340 million.", hits()) == "It cost $340 million [1]."
     assert ground("The strike ended. Ada Lovell picked apples [1].", hits()) == "The strike ended."
+
+
+def test_a_title_the_model_shortened_is_given_back_whole():
+    from rag.grounding import restore_titles
+
+    passage = ("Deputy US Secretary of State Wendy Sherman, who led the US delegation, spoke. "
+               "Russian Deputy Foreign Minister Sergei Ryabkov said there was no movement.")
+    assert restore_titles("It was led by the US Secretary of State Wendy Sherman [1].", passage) == \
+        "It was led by the Deputy US Secretary of State Wendy Sherman [1]."
+    assert restore_titles("Foreign Minister Sergei Ryabkov said so [1].", passage) == \
+        "Russian Deputy Foreign Minister Sergei Ryabkov said so [1]."
+    for kept in ("Wendy Sherman led it [1].", "Deputy US Secretary of State Wendy Sherman led it [1].",
+                 "The US position stayed [1]."):
+        assert restore_titles(kept, passage) == kept
+    # A name written both with and without the word before it is left as the model wrote it
+    both = passage + " Secretary of State Wendy Sherman left."
+    assert restore_titles("Secretary of State Wendy Sherman left [1].", both) == "Secretary of State Wendy Sherman left [1]."
