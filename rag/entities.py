@@ -86,10 +86,24 @@ def entities(texts: Sequence[str]) -> list[list[tuple[str, str, int, int]]]:
         nlp = _nlp()
         with _NLP_LOCK:
             for t, doc in zip(todo, nlp.pipe(todo)):
-                _DOCS[t] = [(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+                _DOCS[t] = _join_split_names(t, [(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents])
         while len(_DOCS) > _DOCS_MAX:
             _DOCS.pop(next(iter(_DOCS)))
     return [_DOCS.get(t) or [] for t in texts]
+
+
+def _join_split_names(text: str, ents: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
+    """The recogniser sometimes cuts a person's name in two ("Marta" GPE, "Quintela" PERSON): two
+    one-word names with one space between them, the second a person, are one person ("Paris
+    Emmanuel Macron" is not: there the person is already whole)."""
+    out: list[tuple[str, str, int, int]] = []
+    for e in ents:
+        if out and e[1] == "PERSON" and text[out[-1][3]:e[2]] == " " and " " not in out[-1][0] + e[0] \
+                and out[-1][0][:1].isupper() and out[-1][1] in ("GPE", "ORG", "NORP", "PERSON", "LOC"):
+            prev = out.pop()
+            e = (text[prev[2]:e[3]], "PERSON", prev[2], e[3])
+        out.append(e)
+    return out
 
 
 # ------------------------------------------------------------------------------- candidates

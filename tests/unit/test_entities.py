@@ -135,3 +135,13 @@ def test_a_tie_goes_to_the_mention_nearer_the_questions_own_words_and_amounts_ke
                     "track repairs costing 3.2 million euros, the city transport company said."))
     best = entity_candidates("How much did the Porto tram repairs cost?", hits, "amount")[0]
     assert best.text == "3.2 million euros"  # not line "22", which sits as near the names
+
+
+def test_a_name_the_recogniser_cut_in_two_is_one_person():
+    from rag.entities import _join_split_names
+
+    text = "organiser Marta Quintela said, and in Paris Emmanuel Macron spoke"
+    ents = [("Marta", "GPE", 10, 15), ("Quintela", "PERSON", 16, 24), ("Paris", "GPE", 38, 43),
+            ("Emmanuel Macron", "PERSON", 44, 59)]
+    assert [e[:2] for e in _join_split_names(text, ents)] == [
+        ("Marta Quintela", "PERSON"), ("Paris", "GPE"), ("Emmanuel Macron", "PERSON")]
