@@ -34,7 +34,9 @@ for _kind, _words in {
 # A clause that opens with an auxiliary asks yes or no ("After X reported ..., did Y ...?").
 _YES_NO = re.compile(r"(?:^|[,;:][\"'\u201d\u2019]?\s)\W*(does|did|do|is|was|were|are|has|have|had|can|"
                      r"could|would|will|should|shall|may|might|must)\b", re.I)
-_WH = re.compile(r"\b(how much|how many|how long|when|where|whose|whom|who|which|what|name the|identify the)\b", re.I)
+# "How much / many / far / full ...": a measure, asked for as an amount.
+HOW_MEASURE = r"much|many|long|far|old|big|large|high|full|tall|deep|wide|heavy|fast|often"
+_WH = re.compile(rf"\b(how (?:{HOW_MEASURE})|when|where|whose|whom|who|which|what|name the|identify the)\b", re.I)
 # A noun phrase ends where the clause goes on: a comma, a verb, a preposition or a relative word.
 _PHRASE_END = re.compile(r"[,;:?(]|\b(is|was|are|were|has|have|had|did|does|do|that|who|which|whose|according|"
                          r"reported|mentioned|featured|covered|recently|known|in|on|by|to|from|with|for|as|at|"
@@ -51,7 +53,7 @@ def answer_type(question: str) -> str | None:
     if not m or (yes_no and yes_no.start() < m.start()):
         return None  # the wh-word, if any, sits inside the yes/no clause ("the time when ...")
     wh = m.group(1).lower()
-    if wh in ("how much", "how many", "how long"):
+    if wh.startswith("how "):
         return "amount"
     if wh == "when":
         return "date"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .answer_types import HOW_MEASURE
 from .mentions import (NAME, NOT_NAMES, QUOTES, clean_name, find_dates, find_entities,  # noqa: F401
                        find_publications, is_date_word)
 from .outlets import match_outlets, normalise_outlet  # noqa: F401  (match_outlets: part of this API)
@@ -138,7 +139,7 @@ def _answer_type(word: str, rest: str) -> str:
     if word == "when":
         return "date"
     if word == "how":
-        return "amount" if re.match(r"\s+(much|many|long|far|old|big|large|high)\b", rest, re.I) else "other"
+        return "amount" if re.match(rf"\s+(?:{HOW_MEASURE})\b", rest, re.I) else "other"
     if word == "where":
         return "place"
     head = " ".join(re.findall(r"[A-Za-z-]+", rest)[:4]).lower()

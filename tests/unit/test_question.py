@@ -12,6 +12,7 @@ OUTLETS = ["TechCrunch", "The Verge", "Cnbc | World Business News Leader", "The 
     ("Which company, according to TechCrunch, bought the startup?", "wh", "organisation"),
     ("Considering the reports, which city hosted the summit?", "wh", "place"),
     ("How much did the bridge cost?", "wh", "amount"),
+    ("How full are the reservoirs?", "wh", "amount"),
     ("When did the strike end?", "wh", "date"),
     ("Did the harbour crews strike?", "yes_no", "yes_no"),
     ("After TechCrunch reported the deal, did The Verge cover it?", "yes_no", "yes_no"),
