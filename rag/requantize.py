@@ -6,8 +6,8 @@ read prompts 1.5x as fast as the shipped Q4_1 and decoded as fast; Q4_0 was fast
 wrote visibly worse text. So with `RAG_LLM_REQUANTIZE=auto` (the default) a GGUF in one of the
 older 4/5-bit types with an offset (Q4_1, Q5_0, Q5_1) is converted once to Q8_0, which holds its
 values almost exactly (8 bits per weight where the source has 4–5), and the copy is cached in the
-user's cache folder keyed by the source file, its size and time, the target type and the
-llama.cpp version. Other types are used as they are; `off` keeps every file as it is and `q8_0`
+user's cache folder keyed by the source file's contents (sha256), the target type and the
+llama.cpp version, so every checkout and virtual environment with the same model shares one copy. Other types are used as they are; `off` keeps every file as it is and `q8_0`
 / `f16` convert any file that is not already of that type.
 
 The copy is a different file: its answers are equally grounded but not identical word for word
@@ -95,12 +95,27 @@ def cache_dir() -> Path:
 
 
 def variant_path(source: Path, target: str, folder: Path | None = None) -> Path:
+    """Where the copy of `source` in `target` is kept: named by the source's contents, so a second
+    checkout (another path, another file time) finds the same copy instead of making a new one."""
     import llama_cpp
 
-    st = source.stat()
-    key = f"{source.resolve()}|{st.st_size}|{st.st_mtime_ns}|{target}|{llama_cpp.__version__}"
+    key = f"{_content_key(source)}|{target}|{llama_cpp.__version__}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return (folder or cache_dir()) / f"{source.stem}.{digest}.{target.upper()}.gguf"
+
+
+_KEYS: dict[tuple[str, int, int], str] = {}
+
+
+def _content_key(source: Path) -> str:
+    """sha256 of the file, computed once per process for a given path, size and time (~0.1 s a 100 MB)."""
+    from .files import sha256_file
+
+    st = source.stat()
+    at = (str(source.resolve()), st.st_size, st.st_mtime_ns)
+    if at not in _KEYS:
+        _KEYS[at] = sha256_file(source)
+    return _KEYS[at]
 
 
 def prompt_fast_model(source: Path, mode: str = "auto", folder: Path | None = None) -> Path:

@@ -91,3 +91,19 @@ def test_the_file_type_is_read_from_the_header_past_strings_and_arrays(tmp_path)
     assert file_type(tmp_path / "junk.gguf") is None
     (tmp_path / "cut.gguf").write_bytes(header[:40])  # a torn file: no error, no answer
     assert file_type(tmp_path / "cut.gguf") is None
+
+
+def test_the_copy_is_named_by_the_sources_contents_not_its_path(tmp_path, monkeypatch):
+    """Two checkouts (two venvs) of the same model share one cached copy; another model gets its own."""
+    import os
+
+    import rag.requantize as rq
+
+    a, b, c = tmp_path / "one" / "m.gguf", tmp_path / "two" / "m.gguf", tmp_path / "three" / "m.gguf"
+    for p, body in ((a, b"GGUF same"), (b, b"GGUF same"), (c, b"GGUF other")):
+        p.parent.mkdir()
+        p.write_bytes(body)
+    os.utime(b, ns=(1, 1))
+    assert rq.variant_path(a, "q8_0", tmp_path) == rq.variant_path(b, "q8_0", tmp_path)
+    assert rq.variant_path(a, "q8_0", tmp_path) != rq.variant_path(c, "q8_0", tmp_path)
+    assert rq.variant_path(a, "q8_0", tmp_path) != rq.variant_path(a, "f16", tmp_path)
