@@ -86,14 +86,14 @@ def diagnose(settings: Settings | None = None, *, recheck: bool = False) -> Doct
         return f"{emb.name} ({emb._source}): dim {vec.shape[-1]}, embeds a query"
 
     def llm() -> str:
-        from .files import sha256_file
+        from .files import model_sha256
         from .generation import resolve_llm
         from .generation_http import is_http_llm
 
         if is_http_llm(s.llm):
             return f"OpenAI-compatible server {s.llm} (model {s.llm_model or 'default'})"
         path = resolve_llm(s.llm)  # checks the default model's sha256
-        return f"{path} (sha256 {sha256_file(path)[:16]}…)"
+        return f"{path} (sha256 {model_sha256(path)[:16]}…)"
 
     def selfcheck() -> str:
         from .generation import make_generator, resolve_llm

