@@ -99,7 +99,8 @@ def _join_split_names(text: str, ents: list[tuple[str, str, int, int]]) -> list[
     out: list[tuple[str, str, int, int]] = []
     for e in ents:
         if out and e[1] == "PERSON" and text[out[-1][3]:e[2]] == " " and " " not in out[-1][0] + e[0] \
-                and out[-1][0][:1].isupper() and out[-1][1] in ("GPE", "ORG", "NORP", "PERSON", "LOC"):
+                and out[-1][0][:1].isupper() and not out[-1][0].isupper() \
+                and out[-1][1] in ("GPE", "ORG", "NORP", "PERSON", "LOC"):
             prev = out.pop()
             e = (text[prev[2]:e[3]], "PERSON", prev[2], e[3])
         out.append(e)

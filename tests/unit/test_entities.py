@@ -140,8 +140,9 @@ def test_a_tie_goes_to_the_mention_nearer_the_questions_own_words_and_amounts_ke
 def test_a_name_the_recogniser_cut_in_two_is_one_person():
     from rag.entities import _join_split_names
 
-    text = "organiser Marta Quintela said, and in Paris Emmanuel Macron spoke"
+    text = "organiser Marta Quintela said, and in Paris Emmanuel Macron spoke; DEF Chris"
     ents = [("Marta", "GPE", 10, 15), ("Quintela", "PERSON", 16, 24), ("Paris", "GPE", 38, 43),
-            ("Emmanuel Macron", "PERSON", 44, 59)]
+            ("Emmanuel Macron", "PERSON", 44, 59), ("DEF", "ORG", 67, 70), ("Chris", "PERSON", 71, 76)]
     assert [e[:2] for e in _join_split_names(text, ents)] == [
-        ("Marta Quintela", "PERSON"), ("Paris", "GPE"), ("Emmanuel Macron", "PERSON")]
+        ("Marta Quintela", "PERSON"), ("Paris", "GPE"), ("Emmanuel Macron", "PERSON"), ("DEF", "ORG"),
+        ("Chris", "PERSON")]  # an acronym is no given name
