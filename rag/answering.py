@@ -148,7 +148,13 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
     numbers = (named or pool)[:2]
     marks = "".join(f"[{n}]" for n in numbers)
     quote = f"“{quotable(best.sentence)}”" if quotable(best.sentence) else ""
-    return Lead(best.text, f"{best.text} {marks}." if marks else f"{best.text}.", quote)
+    shown = best.text[:1].upper() + best.text[1:] if best.label in _PLAIN_WORDS else best.text  # "Thousands [1]."
+    return Lead(best.text, f"{shown} {marks}." if marks else f"{shown}.", quote)
+
+
+# Recogniser labels of amounts and dates, written in plain words ("thousands", "next week"): they
+# open the reply, so they take a capital. Names keep their own case ("iPhone").
+_PLAIN_WORDS = frozenset("CARDINAL QUANTITY MONEY PERCENT DATE TIME ORDINAL".split())
 
 
 def _supports(passage: str, name: str, point: set[str], words: set[str]) -> bool:

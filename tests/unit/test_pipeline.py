@@ -304,3 +304,17 @@ def test_the_lead_comes_before_the_prompt_is_built(fake_pipeline, monkeypatch):
         if isinstance(part, str) and not order:
             order.append("lead: " + part)
     assert order[0].startswith("lead: Wendy Sherman [") and order[1] == "prompt"
+
+
+def test_an_amount_that_opens_the_reply_takes_a_capital(monkeypatch):
+    entities = pytest.importorskip("rag.entities")
+    from rag.answering import lead_with_entity
+    from rag.question import analyse
+    from rag.types import Chunk, Hit
+
+    text = "Russia sent thousands of troops to Kazakhstan."
+    hits = [Hit(Chunk(id="c1", article_id="a1", position=0, text=text, start=0, end=len(text), title="t"), 0.8, 1)]
+    cand = entities.Candidate(text="thousands", label="CARDINAL", score=1.0, support=("c1",), sentence=text)
+    monkeypatch.setattr(entities, "entity_candidates", lambda q, hits, kind: [cand])
+    lead = lead_with_entity(analyse("How many troops did Russia send to Kazakhstan?"), hits)
+    assert lead.text == "Thousands [1]." and lead.name == "thousands"
