@@ -18,7 +18,9 @@ for _kind, _words in {
                     "organisation entity entities team teams club league franchise bank agency platform network "
                     "brand retailer manufacturer maker automaker airline carrier publisher outlet group conglomerate "
                     "giant institution university party government union studio sportsbook sportsbooks operator "
-                    "provider lab nonprofit charity fund insurer lender broadcaster developer regulator establishment",
+                    "provider lab nonprofit charity fund insurer lender broadcaster developer regulator establishment "
+                    "association federation council committee ministry department authority commission "
+                    "foundation society coalition alliance",
     "product": "product products device phone smartphone app application software model game console gadget laptop "
                "car vehicle tool feature chatbot drug vaccine headset watch camera tablet chip processor film movie "
                "series show album song book",
@@ -45,6 +47,22 @@ _LEAD = re.compile(r"^\s*(?:(?:is|was|are|were)\s+)?(?:(?:the|a|an)\s+)?(?:(?:na
                    re.I)
 
 
+def head_noun(question: str) -> str | None:
+    """The noun that says what is asked for ("Which association reported ..." -> "association"),
+    or None."""
+    words = _phrase_words(" ".join(question.split()))
+    heads = [w for w in words if _HEADS.get(w) or _HEADS.get(w[:-1] if w.endswith("s") else w)]
+    return heads[-1] if heads else None
+
+
+def _phrase_words(q: str) -> list[str]:
+    m, yes_no = _WH.search(q), _YES_NO.search(q)
+    if not m or (yes_no and yes_no.start() < m.start()) or m.group(1).lower().startswith(("how ", "when", "where")):
+        return []
+    rest = _LEAD.sub("", q[m.end():], count=1)
+    return re.findall(r"[a-z][a-z-]*", _PHRASE_END.split(rest, maxsplit=1)[0].lower())[:6]
+
+
 def answer_type(question: str) -> str | None:
     """What the question asks for: "person", "organisation", "product", "place", "date",
     "amount", "event", or None (a yes/no question, or one asking for something else)."""
@@ -59,9 +77,7 @@ def answer_type(question: str) -> str | None:
         return "date"
     if wh == "where":
         return "place"
-    rest = _LEAD.sub("", q[m.end():], count=1)
-    phrase = _PHRASE_END.split(rest, maxsplit=1)[0]
-    words = re.findall(r"[a-z][a-z-]*", phrase.lower())[:6]
+    words = _phrase_words(q)
     heads = [_HEADS.get(w) or _HEADS.get(w[:-1] if w.endswith("s") else w) for w in words]
     heads = [h for h in heads if h]
     if heads:

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from .answer_types import answer_type  # noqa: F401  (re-exported: the type a question asks for)
+from .answer_types import answer_type, head_noun  # noqa: F401  (answer_type: re-exported)
 from .errors import ModelError
 from .text import content_words, split_sentences, stem
 from .types import Hit
@@ -151,7 +151,10 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
     forms: dict[str, Counter] = {}
     near: dict[str, dict[int, float]] = {}
     best_sentence: dict[str, tuple[float, str]] = {}
+    head = head_noun(question)
     for i, (text, ents) in enumerate(zip(texts, entities(texts))):
+        if head and answer_type in _APPOSED:  # "the growers' association APCOR": the name after the noun asked for
+            ents = ents + _apposed(text, head, _APPOSED[answer_type], ents)
         spans = split_sentences(text) or [(0, len(text))]
         for name, label, start, end in ents:
             if label not in fit and label not in TYPE_LABELS[None]:  # names of any type stay until
@@ -202,6 +205,22 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 _UNIT = re.compile(r"\s+(?:euros?|dollars?|pounds?|yen|yuan|francs?|rupees?|pesos?|won|rubles?|roubles?)\b",
                    re.I)
+
+
+_APPOSED = {"organisation": "ORG", "person": "PERSON", "product": "PRODUCT", "event": "EVENT"}
+
+
+def _apposed(text: str, head: str, label: str, ents) -> list[tuple[str, str, int, int]]:
+    """Names written right after the noun the question asks for ("association APCOR", "the airline
+    Spirit"), which the recogniser missed: (text, label, start, end) of each."""
+    stem_ = head[:-1] if head.endswith("s") else head
+    out = []
+    for m in re.finditer(rf"\b{re.escape(stem_)}s?\s+((?:[A-Z][\w&.'-]*)(?:\s+[A-Z][\w&.'-]*){{0,3}})", text):
+        start, end = m.start(1), m.end(1)
+        name = m.group(1).rstrip(".")
+        if not any(s < end and start < e for _, _, s, e in ents):
+            out.append((name, label, start, start + len(name)))
+    return out
 
 
 def _surname_in_question(key: str, question: str) -> bool:

@@ -146,3 +146,13 @@ def test_a_name_the_recogniser_cut_in_two_is_one_person():
     assert [e[:2] for e in _join_split_names(text, ents)] == [
         ("Marta Quintela", "PERSON"), ("Paris", "GPE"), ("Emmanuel Macron", "PERSON"), ("DEF", "ORG"),
         ("Chris", "PERSON")]  # an acronym is no given name
+
+
+def test_a_name_right_after_the_noun_asked_for_is_a_candidate_the_recogniser_missed():
+    from rag.answer_types import head_noun
+
+    assert head_noun("Which association reported the cork harvest?") == "association"
+    hits = hits_of(("a", "Test News", "Cork producers in the Alentejo harvested 18 percent less bark this summer, "
+                    "the cork growers' association APCOR reported."))
+    best = entity_candidates("Which association reported the cork harvest?", hits, "organisation")[0]
+    assert best.text == "APCOR"
