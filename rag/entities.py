@@ -138,6 +138,8 @@ def _in_text(key: str, text_lower: str) -> bool:
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
+    if answer_type == "date" and head_noun(question) in ("time", "hour"):
+        fit = {"TIME": 1.0, "DATE": 0.3}  # "until what time": a clock time before a day
     q_lower = " ".join(question.lower().split())
     q_words = content_words(question)
     outlets = {_key(h.chunk.source) for h in hits if h.chunk.source}

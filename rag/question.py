@@ -111,13 +111,14 @@ def find_speaker(q: str) -> str | None:
 # ---------------------------------------------------------------------- kind and answer type
 
 
+_PREPOSITION = r"(?:in|on|at|by|for|from|to|until|till|since|of|with|during)"
 _RELATIVE = re.compile(r"(?:which|who|that)\s+(?:\w+ed|is|was|are|were|has|had|have|also)\b", re.I)
 
 
 def question_kind(q: str) -> tuple[str, str]:
     """("yes_no" | "wh" | "other", answer type). A leading clause ("Considering X, which ...",
     "After X reported ..., did Y ...") is skipped: the first question word after it decides."""
-    first = re.match(rf"\W*({_AUX}|{_WH})\b", q, re.I)
+    first = re.match(rf"\W*(?:{_PREPOSITION}\s+)?({_AUX}|{_WH})\b", q, re.I)  # "Until what time ..."
     later = list(re.finditer(rf",[{QUOTES}]?\s+({_AUX}|{_WH})\b", q, re.I))  # also after a quote: 'movie)," is there'
     # ", which discussed ..." is a relative clause of the leading one when a question clause follows
     # (", did ..."): "After the report, which discussed X, did Y ...?"
@@ -142,7 +143,11 @@ def _answer_type(word: str, rest: str) -> str:
         return "amount" if re.match(rf"\s+(?:{HOW_MEASURE})\b", rest, re.I) else "other"
     if word == "where":
         return "place"
-    head = " ".join(re.findall(r"[A-Za-z-]+", rest)[:4]).lower()
+    first = re.match(r"\s*([A-Za-z-]+)(?!['’])", rest)  # "what year was the company": the noun right after
+    for atype, nouns in ANSWER_TYPES.items():
+        if first and re.fullmatch(nouns, first.group(1).lower()):
+            return atype
+    head = " ".join(re.findall(r"[A-Za-z-]+", rest)[:4]).lower()  # else the first type named in four words
     for atype, nouns in ANSWER_TYPES.items():
         if re.search(rf"\b(?:{nouns})\b", head):
             return atype

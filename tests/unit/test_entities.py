@@ -156,3 +156,10 @@ def test_a_name_right_after_the_noun_asked_for_is_a_candidate_the_recogniser_mis
                     "the cork growers' association APCOR reported."))
     best = entity_candidates("Which association reported the cork harvest?", hits, "organisation")[0]
     assert best.text == "APCOR"
+
+
+def test_what_time_asks_for_a_clock_time_before_a_day():
+    hits = hits_of(("a", "Test News", "Madeira's airport will allow landings until midnight from March, after new "
+                    "runway lights were installed."))
+    best = entity_candidates("Until what time will Madeira's airport allow landings?", hits, "date")[0]
+    assert best.text == "midnight"
