@@ -138,7 +138,8 @@ def _in_text(key: str, text_lower: str) -> bool:
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
-    if answer_type == "date" and head_noun(question) in ("time", "hour"):
+    head = head_noun(question)
+    if answer_type == "date" and head in ("time", "hour"):
         fit = {"TIME": 1.0, "DATE": 0.3}  # "until what time": a clock time before a day
     q_lower = " ".join(question.lower().split())
     q_words = content_words(question)
@@ -153,7 +154,6 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
     forms: dict[str, Counter] = {}
     near: dict[str, dict[int, float]] = {}
     best_sentence: dict[str, tuple[float, str]] = {}
-    head = head_noun(question)
     for i, (text, ents) in enumerate(zip(texts, entities(texts))):
         if head and answer_type in _APPOSED:  # "the growers' association APCOR": the name after the noun asked for
             ents = ents + _apposed(text, head, _APPOSED[answer_type], ents)

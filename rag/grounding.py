@@ -76,12 +76,13 @@ def restore_titles(sentence: str, passage: str) -> str:
         before = [_QUALIFIER.search(passage[:o.start()]) for o in re.finditer(re.escape(run), passage)]
         if not before or not all(before):
             continue
-        extra = {b.group(1).split()[-1] for b in before}  # the word right before, in every occurrence
+        if len({b.group(1) for b in before}) != 1:  # the same words before every occurrence
+            continue
         words = before[0].group(1).split()
         while words and words[0].lower() in _COMMON:
             words = words[1:]
         whole = " ".join(words) + " " + run
-        if len(extra) == 1 and words and whole not in sentence:
+        if words and whole not in sentence:
             sentence = sentence.replace(run, whole, 1)
     return sentence
 

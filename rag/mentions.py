@@ -99,9 +99,9 @@ def find_publications(q: str, weak: bool = False, sources: bool = False) -> list
 def _list_parts(text: str) -> list[str]:
     """"TechCrunch, Fortune and The Age" -> three names; an outlet's section keeps its "and"
     ("The Independent - Life and Style" is one name: a one-word part after a "Name - Section")."""
+    pieces = re.split(r"(\s*,\s*(?:and\s+)?|\s+and\s+)", text)  # name, separator, name ...
     parts: list[str] = []
-    for sep, part in zip([""] + re.findall(r"\s*,\s*(?:and\s+)?|\s+and\s+", text),
-                         re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", text)):
+    for sep, part in zip([""] + pieces[1::2], pieces[::2]):
         if parts and sep.strip() == "and" and len(part.split()) == 1 and re.search(r"\s[-|–]\s", parts[-1]):
             parts[-1] = f"{parts[-1]}{sep}{part}"
         else:

@@ -14,13 +14,12 @@ from string import Template
 from .errors import SettingsError
 from .text import CONTROL_TOKENS
 
-_SPECIAL = CONTROL_TOKENS  # chat-template control strings (rag.text)
 # The evidence block's own delimiters (prompts/answer.txt): article text must not close it.
 _DELIMITERS = re.compile(r"<{3,}|>{3,}")
 
 
 def strip_special_tokens(text: str) -> str:
-    return _DELIMITERS.sub(" ", _SPECIAL.sub(" ", text))
+    return _DELIMITERS.sub(" ", CONTROL_TOKENS.sub(" ", text))
 
 
 @lru_cache(maxsize=32)

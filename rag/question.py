@@ -251,20 +251,16 @@ def split_claims(q: str, pubs: list[tuple[int, int, str]], sources: list[str] = 
         c = claims[i]
         nxt = claims[i + 1]
         if c.publications and nxt.publications and not _says_something(c) and _says_something(nxt):
-            claims[i] = Claim(f"{c.text} {_core(nxt.text, nxt.publications)}", c.publications, c.dates)
+            from .claims import core
+
+            claims[i] = Claim(f"{c.text} {core(nxt.text, nxt.publications)}", c.publications, c.dates)
     return tuple(claims)
 
 
 def _says_something(c: Claim) -> bool:
-    from .claims import claim_words
+    from .claims import claim_words, core  # claims reads this module: imported when used
 
-    return bool(claim_words(_core(c.text, c.publications)))
-
-
-def _core(text: str, publications) -> str:
-    from .claims import core
-
-    return core(text, publications)
+    return bool(claim_words(core(c.text, c.publications)))
 
 
 def _end_of_mention(pubs: list[tuple[int, int, str]], start: int) -> int:

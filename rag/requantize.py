@@ -99,15 +99,11 @@ def variant_path(source: Path, target: str, folder: Path | None = None) -> Path:
     checkout (another path, another file time) finds the same copy instead of making a new one."""
     import llama_cpp
 
-    key = f"{_content_key(source)}|{target}|{llama_cpp.__version__}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return (folder or cache_dir()) / f"{source.stem}.{digest}.{target.upper()}.gguf"
-
-
-def _content_key(source: Path) -> str:
     from .files import model_sha256
 
-    return model_sha256(source)
+    key = f"{model_sha256(source)}|{target}|{llama_cpp.__version__}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return (folder or cache_dir()) / f"{source.stem}.{digest}.{target.upper()}.gguf"
 
 
 def prompt_fast_model(source: Path, mode: str = "auto", folder: Path | None = None) -> Path:
