@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .text import MARKER, answer_sentences, markers
+from .text import MARKER, answer_sentences, content_words, markers, stem
 from .types import Hit
 
 _MARKER = re.compile(r"\s*" + MARKER.pattern)  # a marker with the space before it
@@ -41,22 +41,53 @@ def holds(passage: str, names: set[str], numbers: set[str]) -> bool:
         re.search(rf"(?<![\d.]){re.escape(x)}(?![\d])", flat) for x in numbers)
 
 
-def ground_sentence(sentence: str, hits: Sequence[Hit]) -> str | None:
-    """The sentence with a citation that holds its names and numbers, or None to drop it."""
+def ground_sentence(sentence: str, hits: Sequence[Hit], question: str = "") -> str | None:
+    """The sentence with a citation that holds its names and numbers, or None to drop it. With the
+    `question`, the passage must also hold most of what the sentence adds to it (`_holds_most`)."""
     names, numbers = facts(sentence)
-    if not names and not numbers:
+    added = _added_words(sentence, question) if question else set()
+    if not names and not numbers and not added:
         return sentence
+
+    def supports(passage: str) -> bool:
+        return holds(passage, names, numbers) and _holds_most(passage, added)
+
     valid = [n for n in markers(sentence) if 1 <= n <= len(hits)]
     for n in valid:
-        if holds(hits[n - 1].chunk.text, names, numbers):
+        if supports(hits[n - 1].chunk.text):
             return restore_titles(sentence, hits[n - 1].chunk.text)
     # No marker, or the cited passage lacks them: another passage that holds them takes the citation.
     for i, h in enumerate(hits, start=1):
-        if holds(h.chunk.text, names, numbers):
+        if supports(h.chunk.text):
             bare = _MARKER.sub("", sentence).rstrip()
             end = bare[-1] if bare and bare[-1] in ".!?" else ""
             return restore_titles(f"{bare[:-1] if end else bare} [{i}]{end}", h.chunk.text)
     return None
+
+
+# A sentence that adds this many words of its own to the question must find at least this share of
+# them in its passage: "... would continue after it imposed sanctions on the country's eastern
+# neighbor" adds five words, of which the passage holds one.
+MIN_ADDED = 3
+ADDED_HELD = 0.5
+
+
+def _added_words(sentence: str, question: str) -> set[str]:
+    """Stems of the sentence's content words that the question does not already have."""
+    asked = {stem(w) for w in content_words(question)}
+    return {stem(w) for w in content_words(_MARKER.sub(" ", sentence))} - asked - _FILLER
+
+
+def _holds_most(passage: str, added: set[str]) -> bool:
+    if len(added) < MIN_ADDED:
+        return True
+    held = {stem(w) for w in content_words(passage)}
+    return len(added & held) / len(added) >= ADDED_HELD
+
+
+# Words a reply uses to talk about the articles, not about the news.
+_FILLER = frozenset(stem(w) for w in "article articles passage passages says said report reports reported "
+                    "mentions mentioned according answer question states stated".split())
 
 
 _TOKEN = r"[A-Z][\w'’.-]*"

@@ -72,7 +72,7 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
     def show(sentence: str) -> str | None:
         if shown and opens_with_decline(sentence):
             return None  # "the article doesn't say ..." after an answer would contradict it
-        g = pipe._ground(sentence, hits)
+        g = pipe._ground(sentence, hits, query)
         if g is None:
             return None
         shown.append(g)

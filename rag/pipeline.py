@@ -191,8 +191,8 @@ class Pipeline:
             return
         yield from answer_with_model(self, question, query, analysis, hits, qvec, t0, t_ret)
 
-    def _ground(self, sentence: str, hits: Sequence[Hit]) -> str | None:
-        return ground_sentence(sentence, hits) if "grounding" in self.checks else sentence
+    def _ground(self, sentence: str, hits: Sequence[Hit], question: str = "") -> str | None:
+        return ground_sentence(sentence, hits, question) if "grounding" in self.checks else sentence
 
     # ------------------------------------------------------------------ what the index holds
 

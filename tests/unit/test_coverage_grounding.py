@@ -79,3 +79,16 @@ def test_a_title_the_model_shortened_is_given_back_whole():
     # A name written both with and without the word before it is left as the model wrote it
     both = passage + " Secretary of State Wendy Sherman left."
     assert restore_titles("Secretary of State Wendy Sherman left [1].", both) == "Secretary of State Wendy Sherman left [1]."
+
+
+def test_a_sentence_must_find_most_of_what_it_adds_to_the_question_in_its_passage():
+    from rag.types import Chunk, Hit
+
+    text = "As a result, Russian military exercises along the border with Ukraine would continue, he said."
+    passage = [Hit(Chunk("c1", "a1", 0, text, 0, len(text), title="t"), 0.5, 1)]
+    question = "Why did Russia say its military exercises near Ukraine would continue?"
+    invented = "Russia said the exercises would continue after it imposed sanctions on its eastern neighbor [1]."
+    assert ground_sentence(invented, passage, question) is None  # names fine, the rest is made up
+    assert ground_sentence(invented, passage) == invented  # without the question: names and numbers only
+    held = "The exercises along the border would continue as a result, he said [1]."
+    assert ground_sentence(held, passage, question) == held
