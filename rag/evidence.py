@@ -23,16 +23,19 @@ from .types import Hit
 
 
 def focus(query_vec: np.ndarray, hits: Sequence[Hit], embedder: Embedder, per_passage: int,
-          budget: int = 0, count: Callable[[str], int] | None = None) -> list[str]:
+          budget: int = 0, count: Callable[[str], int] | None = None,
+          sentence_vecs: np.ndarray | None = None) -> list[str]:
     """The text to show the model for each hit (the whole chunk when per_passage <= 0).
-    `budget` > 0 (with `count`) caps the evidence's tokens; a hit left without a sentence gets ""."""
+    `budget` > 0 (with `count`) caps the evidence's tokens; a hit left without a sentence gets "".
+    `sentence_vecs`: the hits' sentences already embedded, in order (rag.paraphrase.SentenceBank)."""
     if per_passage <= 0 or not hits:
         return [h.chunk.text for h in hits]
     spans = [split_sentences(h.chunk.text) for h in hits]
     flat = [h.chunk.text[s:e] for h, sp in zip(hits, spans) for s, e in sp]
     if not flat:
         return [h.chunk.text for h in hits]
-    scores = embedder.embed_documents(flat) @ np.asarray(query_vec, np.float32)
+    vecs = embedder.embed_documents(flat) if sentence_vecs is None or len(sentence_vecs) != len(flat) else sentence_vecs
+    scores = vecs @ np.asarray(query_vec, np.float32)
     ranked, pos = [], 0  # per hit: its sentence numbers, best first, at most per_passage
     for sp in spans:
         own = scores[pos : pos + len(sp)]

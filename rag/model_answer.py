@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from .answering import lead_with_entity, names_what_is_asked
 from .citations import cite
 from .evidence import focus
+from .paraphrase import SentenceBank, check_paraphrase
 from .question import QuestionAnalysis
 from .text import (ABSTAIN_TEXT, ANSWER_SENTENCE_END, NOT_ANSWERED_TEXT, answer_sentences, content_words,
                    opens_with_decline)
@@ -56,8 +57,12 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
         first_shown = time.perf_counter() - t0
         yield lead.text
     sent = [n_lead]  # how many of `shown` have been streamed
+    bank = SentenceBank(hits, pipe.embedder)  # the passages' sentences, embedded once
     texts = focus(qvec, hits, pipe.embedder, pipe.settings.evidence_sentences,
-                  pipe.settings.evidence_tokens, pipe.generator.count_tokens)
+                  pipe.settings.evidence_tokens, pipe.generator.count_tokens, bank.vectors)
+    # Passage sentences quoted in place of the model's wording, never twice; none after an
+    # entity lead (a sentence of the model's that fails is dropped and the lead's own quote shown).
+    quoted: set[str] | None = None if lead else set()
     messages, used = pipe.build_messages(query, hits, texts)
     pieces: list[str] = []
     buf, held = "", False
@@ -73,6 +78,8 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
         if shown and opens_with_decline(sentence):
             return None  # "the article doesn't say ..." after an answer would contradict it
         g = pipe._ground(sentence, hits, query)
+        if "grounding" in pipe.checks:  # and it must say what a passage sentence says
+            g = check_paraphrase(sentence, g, bank, query, quoted)
         if g is None:
             return None
         shown.append(g)
