@@ -20,17 +20,19 @@ import numpy as np
 from .citations import best_sentence
 from .outlets import match_outlets
 from .question import Claim, QuestionAnalysis
-from .text import content_words
+from .text import STOP_WORDS, content_words, stem
 from .types import Chunk, ClaimVerdict, Hit
 
 # Fitted on the dev set's 200 yes/no questions (a grid over 0-0.6; the surface is flat within
 # +-0.02 around these values, see docs/evaluation.md).
 SUPPORT_SIM = 0.40  # cosine of claim to its best passage at or above which a claim can be supported
-SUPPORT_COVERAGE = 0.40  # share of the claim's content words the article must hold
+SUPPORT_COVERAGE = 0.40  # share of the claim's content words (stems) the article must hold
+CLAIM_PASSAGES = 4  # a claim's best passages judged, as many as a question reads (k = 4)
 # Cosine between the two claims' sentences below which reports are taken to differ. Off: on the
 # dev set it separated agreeing from differing reports no better than chance (AUC 0.49-0.55), so
 # reports differ only when a claim is not found.
 AGREE_SIM = 0.0
+MIN_OWN_WORDS = 2  # content words a claim of a "did they differ?" question must say of its report
 # Words that frame a claim ("does the article suggest that ...") rather than state it.
 _FRAME = frozenset(
     "article articles report reports reported reporting piece story coverage suggest suggests suggested "
@@ -75,22 +77,47 @@ def claim_words(text: str) -> set[str]:
 
 def check_claim(claim: Claim, search: Search, outlets: Sequence[str],
                 article_text: Callable[[str], str]) -> ClaimVerdict:
-    """Judge one claim against the articles it names: the best passage's similarity to the claim
-    (the retriever's dense cosine, so no further embedding) and the share of the claim's content
-    words its article holds; the highlighted sentence is the passage's closest in words."""
+    """Judge one claim against the articles it names. Each of its CLAIM_PASSAGES best passages
+    there is judged by its similarity to the claim (the retriever's dense cosine, so no further
+    embedding) and the share of the claim's content words (stems) its article holds; the claim
+    is supported when one of them passes both, and that one is cited: among several, the one
+    whose article names what the claim names, then the closest. The highlighted sentence is the
+    passage's closest in words."""
     text = core(claim.text, claim.publications) or claim.text
-    hits = search(text, claim_filter(claim, outlets), 2)
+    hits = search(text, claim_filter(claim, outlets), CLAIM_PASSAGES)
     if not hits:
         return ClaimVerdict(claim.text, "not_found")
-    hit = max(hits, key=lambda h: h.score)
-    words = claim_words(text)
-    held = claim_words(article_text(hit.chunk.article_id))
-    cov = len(words & held) / len(words) if words else 0.0
-    sim = float(hit.score)
-    verdict = "supported" if sim >= SUPPORT_SIM and cov >= SUPPORT_COVERAGE else "not_found"
+    stems = {stem(w) for w in claim_words(text)}
+    names = claim_names(text, claim.publications)
+
+    def judge(h: Hit) -> tuple[tuple[bool, float, float], float]:
+        body = article_text(h.chunk.article_id)
+        held = {stem(w) for w in claim_words(body)}
+        cov = len(stems & held) / len(stems) if stems else 0.0
+        named = sum(n in body.lower() for n in names) / len(names) if names else 1.0
+        return (float(h.score) >= SUPPORT_SIM and cov >= SUPPORT_COVERAGE, named, float(h.score)), cov
+
+    judged = [(judge(h), h) for h in hits]
+    (key, cov), hit = max(judged, key=lambda j: j[0][0])
+    verdict = "supported" if key[0] else "not_found"
     return ClaimVerdict(claim.text, verdict, hit.chunk.source, hit.chunk.article_id, hit.chunk.title,
                         hit.chunk.published_at, best_sentence(hit.chunk.text, text) or hit.chunk.text[:300],
-                        sim, cov, hit)
+                        float(hit.score), cov, hit)
+
+
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*\w")
+
+
+def claim_names(text: str, publications: Sequence[str] = ()) -> set[str]:
+    """The names a claim mentions (capitalised words), lower-cased, without its publications
+    and framing words ("Does", "Sporting News")."""
+    pubs = " ".join(publications).lower()
+    out = set()
+    for m in _NAME.finditer(text):
+        w = re.sub(r"['’]s$", "", m.group(0)).lower()
+        if w not in _FRAME and w not in STOP_WORDS and w not in pubs:
+            out.add(w)
+    return out
 
 
 @dataclass(frozen=True)
@@ -124,8 +151,23 @@ def decide(q: QuestionAnalysis, verdicts: Sequence[ClaimVerdict], embed: Embed |
             else:
                 why = "the reports " + ("agree" if agree else "differ") + " on the point"
             return Decision(None, word, why)
-        yes = agree if q.agreement == "same" else not agree
-        return Decision(yes, "Yes" if yes else "No", "the reports " + ("agree" if agree else "differ"))
+        if q.agreement == "same":
+            return Decision(agree, "Yes" if agree else "No", "the reports " + ("agree" if agree else "differ"))
+        if q.agreement == "contradicts":
+            # A contradiction is one more claim, that one report denies what the other says; only a
+            # claim found contradicted would support it, and none was.
+            hit = any(v.verdict == "contradicted" for v in verdicts)
+            return Decision(hit, "Yes" if hit else "No", "the reports were found to contradict each other" if hit
+                            else "no claim was found contradicted by the articles")
+        # "Does A suggest X, compared to B suggesting Y?", "Was there a change between A (on X) and
+        # B (on Y)?": the question says what each report says; each found in its report shows
+        # the difference. A claim with nothing of its own to say ("... and the one published on
+        # May 2") leaves the difference unverified.
+        said = all(len(claim_words(core(c.text, c.publications))) >= MIN_OWN_WORDS for c in q.claims)
+        yes = all_supported and said
+        why = "each report says what the question says it does" if yes else (
+            "not every claim is supported" if not all_supported else "the question does not say what each report says")
+        return Decision(yes, "Yes" if yes else "No", why)
     return Decision(all_supported, "Yes" if all_supported else "No",
                     "every claim is supported" if all_supported else "not every claim is supported")
 

@@ -26,6 +26,7 @@ _ORDER = re.compile(r"\b(before|after|earlier|later|prior to|first|previously|su
 _SAME = r"consistent|consistency|consistently|agree|agreed|agreement|same|similar|similarly|align|aligned|remain(?:ed)?|maintain(?:ed)?"
 _DIFF = (r"inconsistent|inconsistency|disagree|disagreement|different|differ|differed|differing|differently|change|"
          r"changed|contradict\w*|shift(?:ed)?")
+_CONTRADICT = r"inconsistent|inconsistency|disagree|disagreement|contradict\w*"
 # ", or do these articles present different views?": a second alternative, asked as its own clause
 _ALTERNATIVE = re.compile(rf",?\s+or\s+(?:{_AUX})\b", re.I)
 _AGREE = re.compile(rf"\b(no|not)?\s*\b({_SAME}|{_DIFF})\b", re.I)
@@ -74,7 +75,9 @@ class QuestionAnalysis:
     entities: tuple[str, ...] = ()  # specific names the question is about (not the publications)
     claims: tuple[Claim, ...] = ()  # yes/no questions only
     order: str | None = None  # "before" | "after" when the question asks about order in time
-    agreement: str | None = None  # "same" | "different" when it asks whether reports agree / changed
+    # "same" | "different" | "contradicts" when it asks whether reports agree, differ (changed) or
+    # contradict each other (are inconsistent, disagree); "choice" when it offers both as options
+    agreement: str | None = None
     options: tuple[str, ...] = ()  # "consistent or inconsistent": the words to answer with
     speaker: str | None = None  # "What did Alicia Moreno say?": the person whose words are asked for
 
@@ -178,6 +181,8 @@ def _agreement(q: str) -> tuple[str | None, tuple[str, ...]]:
     same = re.fullmatch(_SAME, m.group(2), re.I) is not None
     if m.group(1):  # "no change", "not consistent"
         same = not same
+    if not same and not m.group(1) and re.fullmatch(_CONTRADICT, m.group(2), re.I):
+        return "contradicts", ()  # more than a difference: one report says the other is wrong
     return ("same" if same else "different"), ()
 
 

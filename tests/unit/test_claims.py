@@ -87,13 +87,63 @@ def test_agreement_questions_answer_with_the_question_own_words():
     v = [ClaimVerdict("a", "supported", "Coast Daily"), ClaimVerdict("b", "supported", "Sky Weekly")]
     assert decide(q, v).word == "Consistent"
     assert decide(q, [v[0], ClaimVerdict("b", "not_found")]).word == "Inconsistent"
+    # "did it change?" naming no content of either report: nothing shows a difference
     q2 = analyse("Has the portrayal changed between the Coast Daily report and the Sky Weekly report?")
-    assert decide(q2, v).word == "No" and decide(q2, [v[0], ClaimVerdict("b", "not_found")]).word == "Yes"
+    assert decide(q2, v).word == "No" and decide(q2, [v[0], ClaimVerdict("b", "not_found")]).word == "No"
     # "A, or B?" with one article named: answered with the alternative, not "Yes"
     q3 = analyse("Does the Coast Daily article indicate that the council consistently raised fares, or does it "
                  "suggest different reasons for each rise?")
     assert decide(q3, [v[0]]).word == "Consistently raised"
     assert decide(q3, [ClaimVerdict("a", "not_found")]).word == "Different reasons"
+
+
+def test_a_difference_is_shown_by_each_report_saying_what_the_question_says_it_does():
+    q = analyse("Does the Coast Daily article report a rise in ferry fares, while the Sky Weekly article suggests a "
+                "different picture with fares cut for pensioners?")
+    assert q.agreement == "different" and len(q.claims) == 2
+    v = [ClaimVerdict("a", "supported", "Coast Daily"), ClaimVerdict("b", "supported", "Sky Weekly")]
+    d = decide(q, v)
+    assert d.word == "Yes" and d.why == "each report says what the question says it does"
+    d = decide(q, [v[0], ClaimVerdict("b", "not_found")])  # a claim not found shows no difference
+    assert d.word == "No" and d.why == "not every claim is supported"
+
+
+def test_a_contradiction_needs_a_claim_found_contradicted():
+    q = analyse("Was the Coast Daily report on the ferry fares inconsistent with the Sky Weekly report on the "
+                "fares for pensioners?")
+    assert q.agreement == "contradicts"
+    v = [ClaimVerdict("a", "supported", "Coast Daily"), ClaimVerdict("b", "supported", "Sky Weekly")]
+    assert decide(q, v).word == "No" and "contradicted" in decide(q, v).why
+    assert decide(q, [v[0], ClaimVerdict("b", "contradicted", "Sky Weekly")]).word == "Yes"
+    assert analyse("Was there no inconsistency between the Coast Daily report and the Sky Weekly report?").agreement \
+        == "same"
+
+
+def test_a_claim_is_supported_by_any_of_its_best_passages_and_cites_the_one_naming_what_it_names():
+    from rag.claims import check_claim
+    from rag.types import Chunk, Hit
+
+    def chunk(aid, text):
+        return Chunk(id=f"{aid}#0", article_id=aid, position=0, text=text, start=0, end=len(text), source="Coast Daily")
+
+    texts = {"a1": "Ferry crews went on strike over pay in the harbour.",  # closest, but names no Marta Ruiz
+             "a2": "Ferry crews led by Marta Ruiz went on strike over pay.",
+             "a3": "Weather was mild."}
+    hits = [Hit(chunk("a1", texts["a1"]), 0.62, 1), Hit(chunk("a2", texts["a2"]), 0.55, 2),
+            Hit(chunk("a3", texts["a3"]), 0.70, 3)]
+    seen = []
+
+    def search(text, where, k):
+        seen.append(k)
+        return hits[:k]
+
+    c = Claim("Does the Coast Daily article say that Marta Ruiz led ferry crews striking over pay", ("Coast Daily",))
+    v = check_claim(c, search, ["Coast Daily"], texts.__getitem__)
+    assert seen == [4] and v.verdict == "supported" and v.article_id == "a2"
+    # stems: "striking" is held by "strike"
+    assert v.coverage == 1.0
+    c2 = Claim("Does the Coast Daily article say that the weather turned stormy and cold", ("Coast Daily",))
+    assert check_claim(c2, search, ["Coast Daily"], texts.__getitem__).verdict == "not_found"
 
 
 def test_cli_shows_claims_and_the_closest_material_of_a_decline(pipe):

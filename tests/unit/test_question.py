@@ -99,7 +99,7 @@ def test_claims_split_by_dates_share_the_one_publication():
                 "2023, about a lawsuit, was there inconsistency in its portrayal?")
     assert [c.dates for c in a.claims] == [("2023-10-31",), ("2023-12-15",)]
     assert all(c.publications == ("TechCrunch",) for c in a.claims)
-    assert a.agreement == "different"
+    assert a.agreement == "contradicts"
 
 
 @pytest.mark.parametrize("q, order", [
