@@ -26,6 +26,7 @@ _ORDER = re.compile(r"\b(before|after|earlier|later|prior to|first|previously|su
 _SAME = r"consistent|consistency|consistently|agree|agreed|agreement|same|similar|similarly|align|aligned|remain(?:ed)?|maintain(?:ed)?"
 _DIFF = (r"inconsistent|inconsistency|disagree|disagreement|different|differ|differed|differing|differently|change|"
          r"changed|contradict\w*|shift(?:ed)?")
+_LOOSE = r"same|remain(?:ed)?|maintain(?:ed)?"
 _CONTRADICT = r"inconsistent|inconsistency|disagree|disagreement|contradict\w*"
 # ", or do these articles present different views?": a second alternative, asked as its own clause
 _ALTERNATIVE = re.compile(rf",?\s+or\s+(?:{_AUX})\b", re.I)
@@ -175,9 +176,12 @@ def _agreement(q: str) -> tuple[str | None, tuple[str, ...]]:
         a, b = _agree_phrase(q[:at]), _agree_phrase(q[at:])
         if a and b and is_same_option(a) != is_same_option(b):
             return "choice", (a, b)
-    m = _AGREE.search(q)
-    if not m:
+    found = list(_AGREE.finditer(q))
+    if not found:
         return None, ()
+    # "same", "maintain" and "remain" often say something else ("on the same case", "to maintain
+    # its dominance", "which maintained that ..."): a plain agreement word, if there is one, decides.
+    m = next((f for f in found if not re.fullmatch(_LOOSE, f.group(2), re.I)), found[0])
     same = re.fullmatch(_SAME, m.group(2), re.I) is not None
     if m.group(1):  # "no change", "not consistent"
         same = not same

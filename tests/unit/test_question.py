@@ -180,3 +180,15 @@ def test_an_alternative_clause_is_an_option_not_a_claim():
 ])
 def test_a_capitalised_word_opening_a_sentence_is_no_name(question):
     assert analyse(question).entities == ()  # so no "no article mentions Repeat" decline
+
+
+@pytest.mark.parametrize("q, agreement", [
+    ("Between the Coast Daily report on the ferry case and the Sky Weekly report on the same case, was there "
+     "disagreement on the fares?", "contradicts"),
+    ("After the Coast Daily reported on the port's plan to maintain its lead, was there inconsistency in the "
+     "Sky Weekly report?", "contradicts"),
+    ("Did the Coast Daily maintain consistency in its ferry coverage?", "same"),
+    ("Has the Coast Daily's view of the fares remained the same?", "same"),
+])
+def test_a_plain_agreement_word_decides_over_same_maintain_and_remain(q, agreement):
+    assert analyse(q).agreement == agreement
