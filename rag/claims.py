@@ -141,7 +141,7 @@ def decide(q: QuestionAnalysis, verdicts: Sequence[ClaimVerdict], embed: Embed |
         why = f"{a.publication or 'the first article'} ({a.published_at[:10]}) was published {rel} " \
               f"{b.publication or 'the second'} ({b.published_at[:10]})"
         return Decision(holds and all_supported, "Yes" if holds and all_supported else "No", why)
-    if q.agreement == "choice" or (q.agreement and len(verdicts) >= 2):
+    if q.agreement in ("choice", "contradicts") or (q.agreement and len(verdicts) >= 2):
         agree = all_supported and (len(verdicts) < 2 or _agree(verdicts, embed))
         if q.agreement == "choice":  # "A or B?" is answered with A or B, not "Yes"
             same_word, diff_word = _options(q.options)

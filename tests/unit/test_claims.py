@@ -115,6 +115,7 @@ def test_a_contradiction_needs_a_claim_found_contradicted():
     v = [ClaimVerdict("a", "supported", "Coast Daily"), ClaimVerdict("b", "supported", "Sky Weekly")]
     assert decide(q, v).word == "No" and "contradicted" in decide(q, v).why
     assert decide(q, [v[0], ClaimVerdict("b", "contradicted", "Sky Weekly")]).word == "Yes"
+    assert decide(q, v[:1]).word == "No"  # one claim found: still no contradiction
     assert analyse("Was there no inconsistency between the Coast Daily report and the Sky Weekly report?").agreement \
         == "same"
 
