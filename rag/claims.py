@@ -165,7 +165,7 @@ def decide(q: QuestionAnalysis, verdicts: Sequence[ClaimVerdict], embed: Embed |
         # May 2") leaves the difference unverified.
         said = all(len(claim_words(core(c.text, c.publications))) >= MIN_OWN_WORDS for c in q.claims)
         yes = all_supported and said
-        why = "each report says what the question says it does" if yes else (
+        why = "each report says what the question says it does: they differ" if yes else (
             "not every claim is supported" if not all_supported else "the question does not say what each report says")
         return Decision(yes, "Yes" if yes else "No", why)
     return Decision(all_supported, "Yes" if all_supported else "No",

@@ -57,7 +57,7 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
         first_shown = time.perf_counter() - t0
         yield lead.text
     sent = [n_lead]  # how many of `shown` have been streamed
-    bank = SentenceBank(hits, pipe.embedder)  # the passages' sentences, embedded once
+    bank = SentenceBank(hits, pipe.embedder, qvec)  # the passages' sentences, embedded once
     texts = focus(qvec, hits, pipe.embedder, pipe.settings.evidence_sentences,
                   pipe.settings.evidence_tokens, pipe.generator.count_tokens, bank.vectors)
     # Passage sentences quoted in place of the model's wording, never twice; none after an

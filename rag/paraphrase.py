@@ -7,8 +7,9 @@ also compared, by the embedder, with every sentence of the retrieved passages:
 
 - close to one (cosine >= PARAPHRASE_SIM): a rewording of it, kept, cited to that passage;
 - otherwise the model pointed at something it did not say right: the passage sentence it is
-  closest to is quoted instead, when that sentence is on the question's point (it shares words
-  with the question); else the written sentence is dropped.
+  closest to is quoted instead, when that sentence is on the question's point (it shares a word
+  with the question and is among the QUOTE_RANK passage sentences closest to the question);
+  else the written sentence is dropped.
 
 The model thus chooses and phrases; what it states comes from the articles. The thresholds are
 fitted by reading answers (docs/answering.md); the passages' sentences are embedded once per
@@ -28,6 +29,7 @@ from .types import Hit
 
 PARAPHRASE_SIM = 0.75  # cosine at or above which a written sentence rewords a passage sentence
 QUOTE_SIM = 0.45  # below this the written sentence points at no passage sentence at all
+QUOTE_RANK = 3  # a quoted sentence is among this many passage sentences closest to the question
 MIN_SHARED = 1  # content words (stems) a quoted sentence shares with the question
 
 
@@ -44,12 +46,13 @@ class Closest:
     hit: int  # 0-based index of the passage in the answer's hits
     sentence: str
     similarity: float
+    question_rank: int = 1  # 1 = the passage sentence closest to the question (1 when no question)
 
 
 class SentenceBank:
     """The sentences of an answer's passages and their embeddings (one embedder call)."""
 
-    def __init__(self, hits: Sequence[Hit], embedder: Embedder):
+    def __init__(self, hits: Sequence[Hit], embedder: Embedder, query_vec: np.ndarray | None = None):
         self.hits = list(hits)
         self.embedder = embedder
         self.spans = [split_sentences(h.chunk.text) for h in self.hits]
@@ -57,6 +60,11 @@ class SentenceBank:
         self.sentences = [h.chunk.text[s:e] for h, sp in zip(self.hits, self.spans) for s, e in sp]
         self.vectors = (embedder.embed_documents(self.sentences) if self.sentences
                         else np.zeros((0, 1), np.float32))
+        # each sentence's rank by similarity to the question (1 = closest)
+        self.question_ranks = np.ones(len(self.sentences), int)
+        if query_vec is not None and self.sentences:
+            order = np.argsort(-(self.vectors @ np.asarray(query_vec, np.float32)), kind="stable")
+            self.question_ranks[order] = np.arange(1, len(order) + 1)
 
     def closest(self, text: str) -> Closest | None:
         """The passage sentence nearest in meaning to `text` (its [n] markers ignored)."""
@@ -65,7 +73,7 @@ class SentenceBank:
         vec = self.embedder.embed_documents([" ".join(MARKER.sub(" ", text).split())])[0]
         scores = self.vectors @ vec
         i = int(np.argmax(scores))
-        return Closest(self.owner[i], self.sentences[i], float(scores[i]))
+        return Closest(self.owner[i], self.sentences[i], float(scores[i]), int(self.question_ranks[i]))
 
 
 def check_paraphrase(sentence: str, grounded: str | None, bank: SentenceBank, question: str,
@@ -85,7 +93,8 @@ def check_paraphrase(sentence: str, grounded: str | None, bank: SentenceBank, qu
     words = {stem(w) for w in content_words(question)}
     need = min(MIN_SHARED, len(words))
     shared = words & {stem(w) for w in content_words(text)}
-    if near.similarity < QUOTE_SIM or not text or text in quoted or len(shared) < need:
+    if near.similarity < QUOTE_SIM or near.question_rank > QUOTE_RANK or not text or text in quoted \
+            or len(shared) < need:
         return None
     quoted.add(text)
     body = re.sub(r"[\s.!?]+$", "", text)  # the quote's own full stop goes after its marker

@@ -103,7 +103,7 @@ def test_a_difference_is_shown_by_each_report_saying_what_the_question_says_it_d
     assert q.agreement == "different" and len(q.claims) == 2
     v = [ClaimVerdict("a", "supported", "Coast Daily"), ClaimVerdict("b", "supported", "Sky Weekly")]
     d = decide(q, v)
-    assert d.word == "Yes" and d.why == "each report says what the question says it does"
+    assert d.word == "Yes" and d.why == "each report says what the question says it does: they differ"
     d = decide(q, [v[0], ClaimVerdict("b", "not_found")])  # a claim not found shows no difference
     assert d.word == "No" and d.why == "not every claim is supported"
 

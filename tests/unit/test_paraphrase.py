@@ -88,3 +88,18 @@ def test_no_quote_after_an_entity_lead_nor_of_a_question_or_a_headline():
     for text in ("Does Russia want a guarantee that Ukraine will never join NATO?", "Russia wants NATO guarantees."):
         emb = MapEmbedder({text: (1, 0, 0), "Russia wants to join NATO .": (1, 0.9, 0)})
         assert check_paraphrase(written, written, SentenceBank([hit(text)], emb), QUESTION, set()) is None
+
+
+def test_a_quote_must_also_be_among_the_sentences_closest_to_the_question():
+    texts = [f"Russia said thing number {i} about NATO today." for i in range(5)]
+    vecs = {t: tuple(1.0 if j == i else 0.0 for j in range(6)) for i, t in enumerate(texts)}
+    written = "Russia wants to join NATO ."
+    vecs[written] = (0.1, 0.1, 0.1, 0.1, 1.0, 0.0)  # points at the fifth sentence
+    emb = MapEmbedder(vecs)
+    hits = [hit(" ".join(texts))]
+    far = SentenceBank(hits, emb, query_vec=np.array([0.5, 0.4, 0.3, 0.2, 0.1, 0], np.float32))  # 5th: rank 5
+    near = SentenceBank(hits, emb, query_vec=np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0], np.float32))  # 5th: rank 1
+    assert far.closest(written).question_rank == 5 and near.closest(written).question_rank == 1
+    assert check_paraphrase("Russia wants to join NATO [1].", None, far, QUESTION, set()) is None
+    assert check_paraphrase("Russia wants to join NATO [1].", None, near, QUESTION, set()) == \
+        "“Russia said thing number 4 about NATO today” [1]."
