@@ -135,6 +135,10 @@ def _in_text(key: str, text_lower: str) -> bool:
     return bool(re.search(r"(?<![a-z0-9])" + re.escape(key) + r"(?![a-z0-9])", text_lower))
 
 
+# Lower-case function words a recogniser's span sometimes ends with ("May 18 after a two-year
+# renovation" gives the DATE "May 18 after a"): not part of the name.
+_LOOSE_TAIL = re.compile(r"(?:\s+(?:a|an|the|of|after|before|in|on|at|by|for|to|and|or|with|from|than))+$")
+
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])
@@ -161,6 +165,8 @@ def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | Non
         for name, label, start, end in ents:
             if label not in fit and label not in TYPE_LABELS[None]:  # names of any type stay until
                 continue                                             # the surname merge below
+            if (tail := _LOOSE_TAIL.search(name)) is not None:  # "May 18 after a" -> "May 18"
+                name, end = name[: tail.start()], end - len(tail.group(0))
             if label in ("CARDINAL", "MONEY") and (unit := _UNIT.match(text, end)):
                 name, end = name + unit.group(0), unit.end()  # "3.2 million" + " euros"
             key = _key(name)

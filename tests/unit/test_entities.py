@@ -163,3 +163,10 @@ def test_what_time_asks_for_a_clock_time_before_a_day():
                     "runway lights were installed."))
     best = entity_candidates("Until what time will Madeira's airport allow landings?", hits, "date")[0]
     assert best.text == "midnight"
+
+
+def test_a_name_does_not_end_with_the_function_words_a_recogniser_left_on_it():
+    text = ("The Harbor City Central Library will reopen on May 18 after a two-year renovation, library director "
+            "Helen Cho announced on Thursday.")
+    dates = [c.text for c in entity_candidates("When will the library reopen?", hits_of(("a1", "Gazette", text)), "date")]
+    assert "May 18" in dates and not any(d.endswith((" after a", " a", " after")) for d in dates)
