@@ -18,7 +18,7 @@ from .claims import check_claim, decide
 from .errors import RagError
 from .outlets import match_outlets
 from .question import QuestionAnalysis
-from .text import MARKER, content_words, quotable, split_sentences, stem
+from .text import MARKER, content_words, in_quotes, quotable, split_sentences, stem
 from .types import Answer, Citation, ClaimVerdict, Hit, Timings
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
     shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
     text = claims_text(decision.word, decision.why if (q.order or q.agreement) else "", numbered)
     if q.agreement and len(numbered) >= 2:  # agreement is read from what both say: quote them
-        text += " " + " ".join(f"{v.publication or 'One'} [{v.citation}]: “{quotable(v.sentence)}”"
+        text += " " + " ".join(f"{v.publication or 'One'} [{v.citation}]: {in_quotes(quotable(v.sentence))}"
                                for v in numbered[:2] if v.sentence and v.citation)
     citations = tuple(
         Citation(number=i, chunk_id=h.chunk.id, article_id=h.chunk.article_id, title=h.chunk.title,
@@ -147,7 +147,7 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
              and any(match_outlets(p, [hits[n - 1].chunk.source]) for p in (*q.publications, *q.sources))]
     numbers = (named or pool)[:2]
     marks = "".join(f"[{n}]" for n in numbers)
-    quote = f"“{quotable(best.sentence)}”" if quotable(best.sentence) else ""
+    quote = in_quotes(quotable(best.sentence)) if quotable(best.sentence) else ""
     shown = best.text[:1].upper() + best.text[1:] if best.label in _PLAIN_WORDS else best.text  # "Thousands [1]."
     return Lead(best.text, f"{shown} {marks}." if marks else f"{shown}.", quote)
 

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from .embedding import Embedder
-from .text import MARKER, content_words, quotable, split_sentences, stem
+from .text import MARKER, content_words, in_quotes, quotable, split_sentences, stem
 from .types import Hit
 
 PARAPHRASE_SIM = 0.75  # cosine at or above which a written sentence rewords a passage sentence
@@ -97,5 +97,6 @@ def check_paraphrase(sentence: str, grounded: str | None, bank: SentenceBank, qu
             or len(shared) < need:
         return None
     quoted.add(text)
-    body = re.sub(r"[\s.!?]+$", "", text)  # the quote's own full stop goes after its marker
-    return f"“{body}” [{near.hit + 1}]."
+    shown = in_quotes(text)  # “...” with its own full stop moved after the marker
+    shown = re.sub(r"[\s.!?]+(?=[’”]*”$)", "", shown) if not re.search(r"[!?][’”]*”$", shown) else shown
+    return f"{shown} [{near.hit + 1}]."

@@ -85,6 +85,19 @@ def quotable(text: str) -> str:
     return " ".join(CONTROL_TOKENS.sub(" ", text).split())
 
 
+def in_quotes(text: str) -> str:
+    """`text` between “ and ”; quotation marks inside become single ones (‘ ’), so a sentence that
+    itself quotes someone reads “‘It is dangerous,’ he said.” and not “‘“It is dangerous,” he said.”.
+    A text that is already one quotation keeps its own marks."""
+    text = text.strip()
+    inner = text[1:-1] if len(text) > 1 and text[0] in "“\"" and text[-1] in "”\"" else None
+    if inner is not None and not re.search(r"[“”\"]", inner):
+        return f"“{inner}”"
+    text = re.sub(r"“|(?<![\w.,!?])\"", "‘", text)
+    text = re.sub(r"”|\"", "’", text)
+    return f"“{text}”"
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of an article's text (see `split_sentences`)."""
     return [text[s:e] for s, e in split_sentences(text)]

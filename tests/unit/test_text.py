@@ -60,3 +60,12 @@ def test_the_module_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip() == "[]"
+
+
+def test_a_quote_of_a_sentence_that_quotes_someone_nests_its_marks():
+    from rag.text import in_quotes
+
+    assert in_quotes("The talks ended.") == "“The talks ended.”"
+    assert in_quotes("“There is no deal.”") == "“There is no deal.”"  # already one quotation
+    assert in_quotes("“It is dangerous,” Mr. Ryabkov said.") == "“‘It is dangerous,’ Mr. Ryabkov said.”"
+    assert in_quotes('He said "no" to the plan.') == "“He said ‘no’ to the plan.”"
