@@ -113,10 +113,22 @@ def _is_cap(word: str) -> bool:
     return len(word) > 1 and word[0].isupper() and word.lower() not in _NOT_NAMES and word[0].isalpha()
 
 
+# "Was there a change ...?", "there is": "there" that says something exists, not a place before.
+_BE = {"is", "was", "are", "were", "be", "been", "will", "would", "has", "have", "had", "seems", "seem",
+       "appears", "appear", "remains", "remain"}
+_EXISTENTIAL = re.compile(r"\b(?:(?:is|was|are|were|will|would|has|have|had)\s+there(?=\s+\w)|there(?=\s+(?:%s)\b))\b"
+                          % "|".join(sorted(_BE)), re.I)
+
+
 def is_follow_up(question: str) -> bool:
+    question = _EXISTENTIAL.sub(lambda m: m.group(0).lower().replace("there", " "), question)
     words = {w.lower() for w in re.findall(r"[A-Za-z']+", question)}
     return (bool(words & (_PERSON_PRONOUNS | _THING_PRONOUNS | _OTHER_ANAPHORA))
             or bool(_ELLIPSIS.match(question)) or bool(_SHORT.match(question)) or len(words) <= 2)
+
+
+def _prev_word(tokens: list[str], k: int) -> str:
+    return next((t for t in reversed(tokens[:k]) if not t.isspace()), "").lower()
 
 
 def rewrite_rules(question: str, history: Sequence[Turn]) -> str:
@@ -147,6 +159,8 @@ def rewrite_rules(question: str, history: Sequence[Turn]) -> str:
             used_person = True
             possessive = low == "his" or (low == "her" and nxt.isalpha() and nxt.lower() not in _OBJECT_FOLLOWERS)
             out.append(person + "'s" if possessive else person)
+        elif low == "there" and (nxt.lower() in _BE or (_prev_word(tokens, k) in _BE and nxt[:1].isalnum())):
+            out.append(tok)  # existential: "Was there a change?", "there is"
         elif low in _THING_PRONOUNS and (thing or person) and not used_thing and not named_before:
             target = thing or person
             used_thing = True

@@ -117,3 +117,14 @@ def measure() -> None:
 
 if __name__ == "__main__":
     measure()
+
+
+def test_an_existential_there_is_no_place_to_resolve():
+    from rag.followup import Turn, is_follow_up, rewrite_rules
+
+    history = [Turn("Where were the talks held?", "The talks were held in Geneva [1].")]
+    for q in ("Was there a change in the US position after the talks?", "Is there a deal on Ukraine?",
+              "Will there be more talks with Russia?"):
+        assert not is_follow_up(q) and rewrite_rules(q, history) == q
+    assert rewrite_rules("Who else was there?", history) == "Who else was in Geneva?"  # a place: resolved
+    assert rewrite_rules("What happened there?", history) == "What happened in Geneva?"
