@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .citations import best_sentence
+from .grounding import facts
 from .outlets import match_outlets
 from .question import Claim, QuestionAnalysis
 from .text import STOP_WORDS, content_words, stem
@@ -105,19 +106,11 @@ def check_claim(claim: Claim, search: Search, outlets: Sequence[str],
                         float(hit.score), cov, hit)
 
 
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*\w")
-
-
 def claim_names(text: str, publications: Sequence[str] = ()) -> set[str]:
-    """The names a claim mentions (capitalised words), lower-cased, without its publications
-    and framing words ("Does", "Sporting News")."""
+    """The names a claim mentions (the grounding check's names), without its publications and
+    framing words ("Does", "Sporting News")."""
     pubs = " ".join(publications).lower()
-    out = set()
-    for m in _NAME.finditer(text):
-        w = re.sub(r"['’]s$", "", m.group(0)).lower()
-        if w not in _FRAME and w not in STOP_WORDS and w not in pubs:
-            out.add(w)
-    return out
+    return {n for n in facts(text)[0] if n not in _FRAME and n not in STOP_WORDS and n not in pubs}
 
 
 @dataclass(frozen=True)

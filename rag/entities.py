@@ -139,6 +139,7 @@ def _in_text(key: str, text_lower: str) -> bool:
 # renovation" gives the DATE "May 18 after a"): not part of the name.
 _LOOSE_TAIL = re.compile(r"(?:\s+(?:a|an|the|of|after|before|in|on|at|by|for|to|and|or|with|from|than))+$")
 
+
 def entity_candidates(question: str, hits: Sequence[Hit], answer_type: str | None) -> list[Candidate]:
     """Names in the passages that could answer `question`, best first (see the module doc)."""
     fit = TYPE_LABELS.get(answer_type, TYPE_LABELS[None])

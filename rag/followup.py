@@ -120,15 +120,17 @@ _EXISTENTIAL = re.compile(r"\b(?:(?:is|was|are|were|will|would|has|have|had)\s+t
                           % "|".join(sorted(_BE)), re.I)
 
 
+def _existential(question: str) -> set[int]:
+    """Where each "there" that says something exists starts in `question`."""
+    return {m.start() + m.group(0).lower().index("there") for m in _EXISTENTIAL.finditer(question)}
+
+
 def is_follow_up(question: str) -> bool:
-    question = _EXISTENTIAL.sub(lambda m: m.group(0).lower().replace("there", " "), question)
+    for at in _existential(question):
+        question = question[:at] + "     " + question[at + 5:]
     words = {w.lower() for w in re.findall(r"[A-Za-z']+", question)}
     return (bool(words & (_PERSON_PRONOUNS | _THING_PRONOUNS | _OTHER_ANAPHORA))
             or bool(_ELLIPSIS.match(question)) or bool(_SHORT.match(question)) or len(words) <= 2)
-
-
-def _prev_word(tokens: list[str], k: int) -> str:
-    return next((t for t in reversed(tokens[:k]) if not t.isspace()), "").lower()
 
 
 def rewrite_rules(question: str, history: Sequence[Turn]) -> str:
@@ -152,14 +154,17 @@ def rewrite_rules(question: str, history: Sequence[Turn]) -> str:
     used_person = used_thing = False
     named_before = False  # a name earlier in the question itself is the likelier antecedent of "its"
     tokens = re.findall(r"\w+|[^\w\s]+|\s+", question)
+    existential = _existential(question)
+    at = 0  # where the token starts in the question
     for k, tok in enumerate(tokens):
+        at, start = at + len(tok), at
         low = tok.lower()
         nxt = next((t for t in tokens[k + 1:] if not t.isspace()), "")
         if low in _PERSON_PRONOUNS and person and not used_person:
             used_person = True
             possessive = low == "his" or (low == "her" and nxt.isalpha() and nxt.lower() not in _OBJECT_FOLLOWERS)
             out.append(person + "'s" if possessive else person)
-        elif low == "there" and (nxt.lower() in _BE or (_prev_word(tokens, k) in _BE and nxt[:1].isalnum())):
+        elif low == "there" and start in existential:
             out.append(tok)  # existential: "Was there a change?", "there is"
         elif low in _THING_PRONOUNS and (thing or person) and not used_thing and not named_before:
             target = thing or person

@@ -31,8 +31,6 @@ PARAPHRASE_SIM = 0.75  # cosine at or above which a written sentence rewords a p
 QUOTE_SIM = 0.45  # below this the written sentence points at no passage sentence at all
 QUOTE_RANK = 3  # a quoted sentence is among this many passage sentences closest to the question
 MIN_SHARED = 1  # content words (stems) a quoted sentence shares with the question
-
-
 MIN_QUOTE_WORDS = 6  # shorter "sentences" are headlines and list items, not statements
 
 
@@ -97,6 +95,5 @@ def check_paraphrase(sentence: str, grounded: str | None, bank: SentenceBank, qu
             or len(shared) < need:
         return None
     quoted.add(text)
-    shown = in_quotes(text)  # “...” with its own full stop moved after the marker
-    shown = re.sub(r"[\s.!?]+(?=[’”]*”$)", "", shown) if not re.search(r"[!?][’”]*”$", shown) else shown
+    shown = re.sub(r"[\s.]+(?=[’”]*$)", "", in_quotes(text))  # its full stop goes after the marker
     return f"{shown} [{near.hit + 1}]."
