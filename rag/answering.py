@@ -35,8 +35,8 @@ def answer_claims(pipe: "Pipeline", question: str, query: str, q: QuestionAnalys
     def search(text, where, k):
         return pipe.retriever.search_vector(pipe.embedder.embed_query(text), k, text, where=where)
 
-    verdicts = [check_claim(c, search, outlets, pipe.article_text)
-                for c in q.claims]
+    embedder = pipe.embedder if "attribution" in pipe.checks else None
+    verdicts = [check_claim(c, search, outlets, pipe.article_text, embedder) for c in q.claims]
     decision = decide(q, verdicts, pipe.embedder.embed_documents)
     # The passages the claims were checked against come first: they are what the answer cites.
     cited: list[Hit] = []
@@ -150,6 +150,35 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
     quote = in_quotes(quotable(best.sentence)) if quotable(best.sentence) else ""
     shown = best.text[:1].upper() + best.text[1:] if best.label in _PLAIN_WORDS else best.text  # "Thousands [1]."
     return Lead(best.text, f"{shown} {marks}." if marks else f"{shown}.", quote)
+
+
+def attribute_lead(pipe: "Pipeline", q: QuestionAnalysis, lead: Lead, hits: Sequence[Hit],
+                   qvec) -> tuple[Lead, list[Hit]]:
+    """The lead cited to the article that states what the question describes (rag.attribution),
+    searched over the whole index in the outlets the question names: that passage comes first
+    among the answer's passages and the lead quotes its sentence naming the entity. The lead
+    and passages are returned unchanged when no passage names the entity."""
+    from .attribution import attribute, describing_clauses
+    from .mentions import find_publications
+
+    outlets = pipe.coverage().outlets
+    named = [o for p in (*q.publications, *q.sources) for o in match_outlets(p, outlets)]
+    spans = [(a, b) for a, b, _ in find_publications(q.text, weak=True, sources=True)]
+
+    def search(text, where, k):
+        return pipe.retriever.search_vector(qvec, k, text, where=where)
+
+    allowed = set(named)
+    found = attribute(q.text, describing_clauses(q.text, spans), (lambda c: c.source in allowed) if allowed else None,
+                      search, pipe.embedder.embed_query, pipe.embedder.embed_documents, name=lead.name)
+    if found is None:
+        return lead, list(hits)
+    rest = [h for h in hits if h.chunk.id != found.hit.chunk.id]
+    ordered = [found.hit, *rest]
+    shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
+    head = lead.text[:lead.text.index(" [")] if " [" in lead.text else lead.text[:-1]  # "Name [2]." / "Name."
+    quote = in_quotes(quotable(found.quote)) if quotable(found.quote) else lead.quote
+    return Lead(lead.name, f"{head} [1].", quote), shown
 
 
 # Recogniser labels of amounts and dates, written in plain words ("thousands", "next week"): they

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .attribution import attribute
 from .citations import best_sentence
 from .grounding import facts
 from .outlets import match_outlets
@@ -77,13 +78,14 @@ def claim_words(text: str) -> set[str]:
 
 
 def check_claim(claim: Claim, search: Search, outlets: Sequence[str],
-                article_text: Callable[[str], str]) -> ClaimVerdict:
+                article_text: Callable[[str], str], embedder=None) -> ClaimVerdict:
     """Judge one claim against the articles it names. Each of its CLAIM_PASSAGES best passages
     there is judged by its similarity to the claim (the retriever's dense cosine, so no further
     embedding) and the share of the claim's content words (stems) its article holds; the claim
-    is supported when one of them passes both, and that one is cited: among several, the one
-    whose article names what the claim names, then the closest. The highlighted sentence is the
-    passage's closest in words."""
+    is supported when one of them passes both. Among several that pass, the one cited is the one
+    whose sentence best says the claim (rag.attribution, with the `embedder`; without one, the
+    one whose article names what the claim names, then the closest), and that sentence is
+    highlighted; otherwise the passage's closest sentence in words."""
     text = core(claim.text, claim.publications) or claim.text
     hits = search(text, claim_filter(claim, outlets), CLAIM_PASSAGES)
     if not hits:
@@ -100,9 +102,17 @@ def check_claim(claim: Claim, search: Search, outlets: Sequence[str],
 
     judged = [(judge(h), h) for h in hits]
     (key, cov), hit = max(judged, key=lambda j: j[0][0])
+    sentence = None
+    passing = [h for (k, _), h in judged if k[0]]
+    if embedder is not None and len(passing) > 1:
+        found = attribute(text, [text], None, lambda *_: passing, embedder.embed_query, embedder.embed_documents)
+        if found is not None:
+            hit, sentence = found.hit, found.sentence
+            cov = next(c for (_, c), h in judged if h is hit)
     verdict = "supported" if key[0] else "not_found"
     return ClaimVerdict(claim.text, verdict, hit.chunk.source, hit.chunk.article_id, hit.chunk.title,
-                        hit.chunk.published_at, best_sentence(hit.chunk.text, text) or hit.chunk.text[:300],
+                        hit.chunk.published_at,
+                        sentence or best_sentence(hit.chunk.text, text) or hit.chunk.text[:300],
                         float(hit.score), cov, hit)
 
 

@@ -16,7 +16,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from .answering import lead_with_entity, names_what_is_asked
+from .answering import attribute_lead, lead_with_entity, names_what_is_asked
 from .citations import cite
 from .evidence import focus
 from .paraphrase import SentenceBank, check_paraphrase
@@ -49,6 +49,8 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
     """Stream the answer's text, then the `Answer` (timings from `t0`, the call's start)."""
     # The entity asked for, found in the passages, leads the reply unless the model names it.
     lead = lead_with_entity(analysis, hits) if "entities" in pipe.checks else None
+    if lead and "attribution" in pipe.checks:  # cited to the article that says what is asked
+        lead, hits = attribute_lead(pipe, analysis, lead, hits, qvec)
     shown: list[str] = []  # sentences streamed: each passed the grounding check
     first_shown = None  # when the reader saw the answer's first words (Timings.ttft_s)
     n_lead = 1 if lead else 0

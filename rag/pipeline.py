@@ -33,7 +33,7 @@ from .types import Answer, Article, Hit, Rejection, Retrieved, Timings
 
 # The answering checks, each switchable for ablations (RAG_CHECKS="declines,grounding"; "" = none,
 # the model answers everything as it did before them).
-CHECKS = ("declines", "claims", "entities", "grounding")
+CHECKS = ("declines", "claims", "entities", "attribution", "grounding")
 
 
 def checks_from_env() -> frozenset[str]:

@@ -147,6 +147,28 @@ def test_a_claim_is_supported_by_any_of_its_best_passages_and_cites_the_one_nami
     assert check_claim(c2, search, ["Coast Daily"], texts.__getitem__).verdict == "not_found"
 
 
+def test_among_passages_that_support_a_claim_the_one_whose_sentence_says_it_is_cited():
+    from rag.claims import check_claim
+    from rag.types import Chunk, Hit
+    from tests.fakes import HashEmbedder
+
+    def chunk(aid, text):
+        return Chunk(id=f"{aid}#0", article_id=aid, position=0, text=text, start=0, end=len(text), source="Coast Daily")
+
+    # both articles hold the claim's words, so both pass; only a2 has a sentence that says it
+    texts = {"a1": "Ferry crews met on pay. A strike in the harbour was ruled out. Marta Ruiz spoke.",
+             "a2": "Ferry crews led by Marta Ruiz went on strike over pay in the harbour. Talks resume."}
+    hits = [Hit(chunk("a1", texts["a1"]), 0.70, 1), Hit(chunk("a2", texts["a2"]), 0.60, 2)]
+    c = Claim("Does the Coast Daily article say that Marta Ruiz led ferry crews on strike over pay in the harbour",
+              ("Coast Daily",))
+    search = lambda text, where, k: hits[:k]  # noqa: E731
+    plain = check_claim(c, search, ["Coast Daily"], texts.__getitem__)
+    chosen = check_claim(c, search, ["Coast Daily"], texts.__getitem__, HashEmbedder())
+    assert plain.verdict == chosen.verdict == "supported"
+    assert plain.article_id == "a1"  # without an embedder: the closer passage
+    assert chosen.article_id == "a2" and chosen.sentence.startswith("Ferry crews led by Marta Ruiz")
+
+
 def test_cli_shows_claims_and_the_closest_material_of_a_decline(pipe):
     from rag.terminal import format_sources
 

@@ -257,7 +257,8 @@ def test_the_entity_leads_at_once_and_stands_on_its_quote_when_the_model_decline
     fake_pipeline.generator.reply = "The articles don't say."
     parts = list(fake_pipeline.stream("Who led the US delegation?"))
     a = parts[-1]
-    assert not a.abstained and a.text.startswith("Wendy Sherman [") and "“Deputy Secretary" in a.text
+    # the quote is the cited passage's sentence that names the entity and says what was asked
+    assert not a.abstained and a.text.startswith("Wendy Sherman [1]. “Deputy US Secretary of State Wendy Sherman, who led")
     assert "".join(parts[:-1]) == a.text  # the decline was never shown
     fake_pipeline.generator.reply = REWORDED
     assert fake_pipeline.answer("Who led the US delegation?").text == f"Wendy Sherman [1]. {REWORDED}"

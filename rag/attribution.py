@@ -1,0 +1,132 @@
+"""Which article to cite for an entity lead: the one that states what the question describes.
+
+A who / which question describes its answer by what was reported of it ("Who ..., accused by
+Fortune of secretly accessing customer funds through a proxy, and charged with seven counts of
+fraud according to TechCrunch?"). The entity lead (rag.answering.lead_with_entity) finds the name
+in the retrieved passages, but many articles of the same outlet name it: eleven articles on one
+trial name the defendant and fraud. The article to cite is the one whose sentence says what a
+clause of the question says. So:
+
+1. the question is cut into its describing clauses (at commas, semicolons, "while", "but"; the
+   outlets it names and its opening "Who is the individual" are taken out);
+2. the passages that name the entity, in the outlets the question names, are searched over the
+   whole index (ATTRIBUTION_PASSAGES of them);
+3. each of their sentences is scored against each clause: cosine of the embeddings plus the
+   share of the clause's words the sentence holds, each word weighted by how rare it is among
+   those passages (words every one of them has, like the entity's name, weigh nothing);
+4. the passage holding the best-scoring sentence is cited, and its sentence that names the
+   entity best is quoted.
+
+Only the PRESELECT sentences with the most clause words are embedded, so the cost is one
+embedder call of a few dozen sentences. Measured on the dev set in docs/evaluation.md.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .text import content_words, split_sentences, stem
+from .types import Chunk, Hit
+
+ATTRIBUTION_PASSAGES = 24  # passages naming the entity searched for the one to cite
+PRESELECT = 40  # sentences, by words shared with a clause, that are embedded and scored
+MIN_CLAUSE_WORDS = 3  # content words a describing clause has beyond the framing
+
+_CLAUSE_SPLIT = re.compile(r"[,;]|\b(?:while|whereas|but)\b", re.I)
+# The question's opening up to its verb: "Who is the individual", "Which company", "What firm has".
+_OPENING = re.compile(r"^\W*(?:who|whom|whose|which|what)\b(?:\s+\w+){0,3}?\s+(?:is|was|are|were|has|had|have)\b"
+                      r"(?:\s+(?:the|an?)\s+(?:individual|person|company|entity|organi[sz]ation|firm|one)\b)?"
+                      r"|^\W*(?:who|whom|whose|which|what)\b(?:\s+\w+)?", re.I)
+_LEADING = re.compile(r"^\W*(?:and|also|as well as|is|was|has|had|who|which|that)\b\s*", re.I)
+# Words that say where something was reported, not what: no clause is made of them alone.
+_FRAMING = frozenset("according article articles report reports reported reporting source sources news story "
+                     "discussed discusses mentioned published piece including both".split())
+
+
+@dataclass(frozen=True)
+class Attribution:
+    hit: Hit  # the passage to cite
+    sentence: str  # its sentence that best says what a clause of the question says
+    quote: str  # its sentence that names the entity and best says it (to quote)
+    score: float
+
+
+def describing_clauses(question: str, outlet_spans: Sequence[tuple[int, int]] = ()) -> list[str]:
+    """The clauses of a question that describe its answer, without the outlets it names."""
+    text = question
+    for a, b in sorted(outlet_spans, reverse=True):
+        text = text[:a] + "," + text[b:]
+    parts = [p.strip(" ?.!") for p in _CLAUSE_SPLIT.split(text)]
+    if parts:
+        parts[0] = _OPENING.sub("", parts[0], count=1)
+    out = []
+    for p in parts:
+        p = _LEADING.sub("", p).strip()
+        if len({w for w in content_words(p) if w not in _FRAMING}) >= MIN_CLAUSE_WORDS:
+            out.append(p)
+    return out
+
+
+def mentions(name: str) -> Callable[[str], bool]:
+    """Whether a text names the entity: its full name or its last word ("Bankman-Fried")."""
+    forms = {name.lower(), name.split()[-1].lower()} if name.split() else {name.lower()}
+    return lambda text: any(f in text.lower() for f in forms)
+
+
+def attribute(question: str, clauses: Sequence[str], where: Callable[[Chunk], bool] | None,
+              search: Callable[[str, Callable[[Chunk], bool] | None, int], list[Hit]],
+              embed_query: Callable[[str], np.ndarray],
+              embed_documents: Callable[[Sequence[str]], np.ndarray], name: str = "",
+              k: int = ATTRIBUTION_PASSAGES) -> Attribution | None:
+    """Among the `k` passages the search finds for `question` (those `where` accepts), the one
+    whose sentence best says what one of `clauses` says; None when there is none. With a `name`,
+    only passages naming it count, and the quote is the passage's best sentence naming it."""
+    names = mentions(name) if name else (lambda text: True)
+    hits = search(question, (lambda c: names(c.text) and (where is None or where(c))), k)
+    if not hits:
+        return None
+    clauses = list(clauses) or [question]
+    own = {stem(w) for w in content_words(name)}
+    clause_stems = [{stem(w) for w in content_words(c)} - own for c in clauses]
+    rows: list[tuple[int, str, set[str]]] = []  # (passage, sentence, its stems)
+    for i, h in enumerate(hits):
+        t = h.chunk.text
+        for a, b in split_sentences(t) or [(0, len(t))]:
+            rows.append((i, t[a:b], {stem(w) for w in content_words(t[a:b])}))
+    if not rows:
+        return None
+    # Rarity among these passages: a word all of them hold tells none of them apart.
+    df: Counter[str] = Counter()
+    for i in range(len(hits)):
+        df.update(set().union(*(s for j, _, s in rows if j == i)))
+    n = len(hits)
+
+    def weight(w: str) -> float:
+        return math.log((n + 1) / (df.get(w, 0) + 0.5))
+
+    totals = [sum(weight(w) for w in c) or 1.0 for c in clause_stems]
+    lexical = np.array([[sum(weight(w) for w in c & s) / t for c, t in zip(clause_stems, totals)]
+                        for _, _, s in rows], dtype=np.float32)
+    keep = np.argsort(-lexical.max(axis=1), kind="stable")[:PRESELECT]
+    clause_vecs = np.stack([embed_query(c) for c in clauses])
+    vecs = embed_documents([rows[r][1] for r in keep])
+    scores = vecs @ clause_vecs.T + lexical[keep]
+    best = scores.max(axis=1)
+    top = int(np.argmax(best))
+    passage = rows[keep[top]][0]
+    # The quote names the entity: the passage's best-scoring sentence that does.
+    quote = next((rows[keep[r]][1] for r in np.argsort(-best, kind="stable")
+                  if rows[keep[r]][0] == passage and names(rows[keep[r]][1])), None)
+    if quote is None:
+        naming = [s for j, s, _ in rows if j == passage and names(s)]
+        if naming:
+            nv = embed_documents(naming) @ clause_vecs.T
+            quote = naming[int(np.argmax(nv.max(axis=1)))]
+        else:
+            quote = rows[keep[top]][1]
+    return Attribution(hits[passage], rows[keep[top]][1], quote, float(best[top]))
