@@ -11,11 +11,16 @@ clause of the question says. So:
    outlets it names and its opening "Who is the individual" are taken out);
 2. the passages that name the entity, in the outlets the question names, are searched over the
    whole index (ATTRIBUTION_PASSAGES of them);
-3. each of their sentences is scored against each clause: cosine of the embeddings plus the
-   share of the clause's words the sentence holds, each word weighted by how rare it is among
-   those passages (words every one of them has, like the entity's name, weigh nothing);
+3. each of their sentences, and each article's title, is scored against each clause: cosine of
+   the embeddings plus the share of the clause's words the sentence holds, each word weighted by
+   how rare it is among those passages (words every one of them has, like the entity's name,
+   weigh nothing). A title counts because a question often names an article by what it is
+   about ("the TechCrunch article on his plea deal"); it is never quoted;
 4. the passage holding the best-scoring sentence is cited, and its sentence that names the
    entity best is quoted.
+
+The same scoring chooses, among the passages that support a yes/no claim, the one to cite
+(rag.claims.check_claim), with the claim as the only clause.
 
 Only the PRESELECT sentences with the most clause words are embedded, so the cost is one
 embedder call of a few dozen sentences. Measured on the dev set in docs/evaluation.md.
@@ -93,40 +98,44 @@ def attribute(question: str, clauses: Sequence[str], where: Callable[[Chunk], bo
     clauses = list(clauses) or [question]
     own = {stem(w) for w in content_words(name)}
     clause_stems = [{stem(w) for w in content_words(c)} - own for c in clauses]
-    rows: list[tuple[int, str, set[str]]] = []  # (passage, sentence, its stems)
+    # (passage, text, its stems, is a title): an article's title says what it is about, which is
+    # how a question often names it ("the TechCrunch article on his plea deal"), so it is scored
+    # like a sentence, but never highlighted or quoted.
+    rows: list[tuple[int, str, set[str], bool]] = []
     for i, h in enumerate(hits):
         t = h.chunk.text
         for a, b in split_sentences(t) or [(0, len(t))]:
-            rows.append((i, t[a:b], {stem(w) for w in content_words(t[a:b])}))
-    if not rows:
-        return None
+            rows.append((i, t[a:b], {stem(w) for w in content_words(t[a:b])}, False))
+        if h.chunk.title:
+            rows.append((i, h.chunk.title, {stem(w) for w in content_words(h.chunk.title)}, True))
     # Rarity among these passages: a word all of them hold tells none of them apart.
     df: Counter[str] = Counter()
     for i in range(len(hits)):
-        df.update(set().union(*(s for j, _, s in rows if j == i)))
+        df.update(set().union(*(r[2] for r in rows if r[0] == i)))
     n = len(hits)
 
     def weight(w: str) -> float:
         return math.log((n + 1) / (df.get(w, 0) + 0.5))
 
     totals = [sum(weight(w) for w in c) or 1.0 for c in clause_stems]
-    lexical = np.array([[sum(weight(w) for w in c & s) / t for c, t in zip(clause_stems, totals)]
-                        for _, _, s in rows], dtype=np.float32)
+    lexical = np.array([[sum(weight(w) for w in c & r[2]) / t for c, t in zip(clause_stems, totals)]
+                        for r in rows], dtype=np.float32)
     keep = np.argsort(-lexical.max(axis=1), kind="stable")[:PRESELECT]
     clause_vecs = np.stack([embed_query(c) for c in clauses])
     vecs = embed_documents([rows[r][1] for r in keep])
-    scores = vecs @ clause_vecs.T + lexical[keep]
-    best = scores.max(axis=1)
-    top = int(np.argmax(best))
-    passage = rows[keep[top]][0]
+    best = (vecs @ clause_vecs.T + lexical[keep]).max(axis=1)
+    order = [int(keep[r]) for r in np.argsort(-best, kind="stable")]
+    score = float(best.max())
+    passage = rows[order[0]][0]
+    own_rows = [r for r in order if rows[r][0] == passage and not rows[r][3]]  # its sentences, best first
+    sentence = rows[own_rows[0]][1] if own_rows else next(
+        (r[1] for r in rows if r[0] == passage and not r[3]), hits[passage].chunk.text)
     # The quote names the entity: the passage's best-scoring sentence that does.
-    quote = next((rows[keep[r]][1] for r in np.argsort(-best, kind="stable")
-                  if rows[keep[r]][0] == passage and names(rows[keep[r]][1])), None)
+    quote = next((rows[r][1] for r in own_rows if names(rows[r][1])), None)
     if quote is None:
-        naming = [s for j, s, _ in rows if j == passage and names(s)]
+        naming = [r[1] for r in rows if r[0] == passage and not r[3] and names(r[1])]
         if naming:
-            nv = embed_documents(naming) @ clause_vecs.T
-            quote = naming[int(np.argmax(nv.max(axis=1)))]
+            quote = naming[int(np.argmax((embed_documents(naming) @ clause_vecs.T).max(axis=1)))]
         else:
-            quote = rows[keep[top]][1]
-    return Attribution(hits[passage], rows[keep[top]][1], quote, float(best[top]))
+            quote = sentence
+    return Attribution(hits[passage], sentence, quote, score)
