@@ -50,12 +50,21 @@ Embed = Callable[[Sequence[str]], np.ndarray]  # normalised rows
 
 
 def claim_filter(claim: Claim, outlets: Sequence[str]) -> Callable[[Chunk], bool] | None:
-    """Chunks of the outlets and publication days the claim names (None: no restriction)."""
+    """Chunks of the outlets and publication days the claim names, within the bounds it puts on
+    the day ("after October 4, 2023": that day or later; "before": that day or earlier, since a
+    publication day depends on the time zone it is read in; "other than": any other day).
+    None: no restriction."""
     allowed = {o for p in claim.publications for o in match_outlets(p, outlets)}
     days = set(claim.dates)
-    if not allowed and not days:
+    if not allowed and not days and not claim.bounds:
         return None
-    return lambda c: (not allowed or c.source in allowed) and (not days or (c.published_at or "")[:10] in days)
+
+    def within(day: str) -> bool:
+        return all(day >= d if kind == "after" else day <= d if kind == "before" else day != d
+                   for kind, d in claim.bounds)
+
+    return lambda c: (not allowed or c.source in allowed) and (not days or (c.published_at or "")[:10] in days) \
+        and (not claim.bounds or bool(c.published_at) and within(c.published_at[:10]))
 
 
 def core(text: str, publications: Sequence[str] = ()) -> str:

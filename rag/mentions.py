@@ -118,6 +118,16 @@ def is_date_word(name: str) -> bool:
 _DATE = re.compile(
     r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b|\b(\d{4})-(\d{2})-(\d{2})", re.I)
 _BOUND = re.compile(r"\b(before|after|since|until|till|prior to|by|other than|not on|later than|earlier than)\s+(?:the\s+)?$", re.I)
+# What a bound says of a publication day: on or after it, on or before it, or any day but it.
+_BOUND_KIND = {"after": "after", "since": "after", "later than": "after", "before": "before", "until": "before",
+               "till": "before", "prior to": "before", "by": "before", "earlier than": "before",
+               "other than": "not", "not on": "not"}
+
+
+def bound_kind(q: str, at: int) -> str | None:
+    """"after", "before" or "not" for a date at `at` that bounds a period, else None."""
+    m = _BOUND.search(q[max(0, at - 30):at])
+    return _BOUND_KIND[" ".join(m.group(1).lower().split())] if m else None
 
 
 def find_dates(q: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:

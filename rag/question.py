@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .answer_types import HOW_MEASURE
-from .mentions import (NAME, NOT_NAMES, QUOTES, clean_name, find_dates, find_entities,  # noqa: F401
+from .mentions import (NAME, NOT_NAMES, QUOTES, bound_kind, clean_name, find_dates, find_entities,  # noqa: F401
                        find_publications, is_date_word)
 from .outlets import match_outlets, normalise_outlet  # noqa: F401  (match_outlets: part of this API)
 from .text import STOP_WORDS
@@ -62,6 +62,9 @@ class Claim:
     text: str
     publications: tuple[str, ...] = ()  # names as the question writes them
     dates: tuple[str, ...] = ()  # ISO dates of publication this claim names
+    # ("after" | "before" | "not", ISO date): bounds it puts on the publication day
+    # ("reported by Sporting News after October 4, 2023"); inclusive, see rag.claims.claim_filter
+    bounds: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,7 @@ def split_claims(q: str, pubs: list[tuple[int, int, str]], sources: list[str] = 
     """One claim per named publication: the question is cut between consecutive mentions, at the
     last joining word between them ("while", "and", "compared to" ...). A question naming fewer
     than two publications (or dates) is one claim."""
-    exact, _ = find_dates(q)
+    exact, bounds = find_dates(q)
     # Claims are cut between publication mentions; between dates when fewer than two are named.
     by_date = len(pubs) < 2 and len(exact) >= 2
     anchors = sorted({p for _, p in exact} if by_date else {s for s, _, _ in pubs})
@@ -253,7 +256,8 @@ def split_claims(q: str, pubs: list[tuple[int, int, str]], sources: list[str] = 
         if by_date:  # "TechCrunch reported on A and again on B": both claims are TechCrunch's
             c_pubs = tuple(dict.fromkeys([n for _, _, n in pubs] + list(sources)))
         c_dates = tuple(dict.fromkeys(d for d, p in exact if s <= p < e))
-        claims.append(Claim(text, c_pubs, c_dates))
+        c_bounds = tuple(dict.fromkeys((bound_kind(q, p), d) for d, p in bounds if s <= p < e))
+        claims.append(Claim(text, c_pubs, c_dates, c_bounds))
     # "while Fortune and TechCrunch imply X": a claim that is only a name in a list says what the
     # next one says.
     for i in range(len(claims) - 2, -1, -1):
@@ -262,7 +266,7 @@ def split_claims(q: str, pubs: list[tuple[int, int, str]], sources: list[str] = 
         if c.publications and nxt.publications and not _says_something(c) and _says_something(nxt):
             from .claims import core
 
-            claims[i] = Claim(f"{c.text} {core(nxt.text, nxt.publications)}", c.publications, c.dates)
+            claims[i] = Claim(f"{c.text} {core(nxt.text, nxt.publications)}", c.publications, c.dates, c.bounds)
     return tuple(claims)
 
 

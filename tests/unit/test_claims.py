@@ -76,6 +76,24 @@ def test_claim_filter_and_core():
         "crews went on strike"
 
 
+def test_a_claim_bounded_in_time_is_searched_within_its_period():
+    from rag.question import analyse
+
+    q = analyse("Has the Coast Daily's coverage of the ferry strike, as reported after October 4, 2023, "
+                "and before November 1, 2023, remained consistent?")
+    assert q.claims[0].bounds == (("after", "2023-10-04"), ("before", "2023-11-01"))
+    f = claim_filter(q.claims[0], ["Coast Daily"])
+    # inclusive: a publication day depends on the time zone it is read in
+    assert f(ARTICLE_CHUNK("Coast Daily", "2023-10-04T23:00:00")) and f(ARTICLE_CHUNK("Coast Daily", "2023-11-01"))
+    assert not f(ARTICLE_CHUNK("Coast Daily", "2023-11-06")) and not f(ARTICLE_CHUNK("Coast Daily", "2023-09-30"))
+    assert not f(ARTICLE_CHUNK("Coast Daily", None))  # an undated article cannot be placed in the period
+    other = analyse("Did the Coast Daily report published on a date other than May 2, 2024 and the Sky Weekly "
+                    "report agree on the strike?").claims
+    assert other[0].bounds == (("not", "2024-05-02"),) and other[1].bounds == ()
+    g = claim_filter(other[0], ["Coast Daily", "Sky Weekly"])
+    assert g(ARTICLE_CHUNK("Coast Daily", "2024-05-03")) and not g(ARTICLE_CHUNK("Coast Daily", "2024-05-02"))
+
+
 def ARTICLE_CHUNK(source, date):
     from rag.types import Chunk
 
