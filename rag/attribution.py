@@ -39,7 +39,7 @@ from .text import content_words, split_sentences, stem
 from .types import Chunk, Hit
 
 ATTRIBUTION_PASSAGES = 24  # passages naming the entity searched for the one to cite
-PRESELECT = 40  # sentences, by words shared with a clause, that are embedded and scored
+PRESELECT = 16  # sentences, by the clauses' weighted words they hold, that are embedded and scored
 MIN_CLAUSE_WORDS = 3  # content words a describing clause has beyond the framing
 
 _CLAUSE_SPLIT = re.compile(r"[,;]|\b(?:while|whereas|but)\b", re.I)
@@ -80,7 +80,12 @@ def describing_clauses(question: str, outlet_spans: Sequence[tuple[int, int]] = 
 def mentions(name: str) -> Callable[[str], bool]:
     """Whether a text names the entity: its full name or its last word ("Bankman-Fried")."""
     forms = {name.lower(), name.split()[-1].lower()} if name.split() else {name.lower()}
-    return lambda text: any(f in text.lower() for f in forms)
+
+    def named(text: str) -> bool:
+        low = text.lower()
+        return any(f in low for f in forms)
+
+    return named
 
 
 def attribute(question: str, clauses: Sequence[str], where: Callable[[Chunk], bool] | None,
@@ -92,7 +97,7 @@ def attribute(question: str, clauses: Sequence[str], where: Callable[[Chunk], bo
     whose sentence best says what one of `clauses` says; None when there is none. With a `name`,
     only passages naming it count, and the quote is the passage's best sentence naming it."""
     names = mentions(name) if name else (lambda text: True)
-    hits = search(question, (lambda c: names(c.text) and (where is None or where(c))), k)
+    hits = search(question, (lambda c: (where is None or where(c)) and names(c.text)), k)
     if not hits:
         return None
     clauses = list(clauses) or [question]

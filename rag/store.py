@@ -91,7 +91,8 @@ class FaissStore:
         _one_thread()
         scores, ids = self._index.search(q, min(k, len(self)))
         # FAISS pads missing results with label -1 (and a -3.4e38 score): never a chunk.
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if 0 <= i < len(self) and np.isfinite(s)]
+        keep = (ids[0] >= 0) & (ids[0] < len(self)) & np.isfinite(scores[0])
+        return list(zip(ids[0][keep].tolist(), scores[0][keep].tolist()))
 
     def vectors(self) -> np.ndarray:
         """All stored vectors in row order (lets an update keep old rows without re-embedding)."""
