@@ -90,6 +90,7 @@ class Lead:
     name: str  # the entity asked for
     text: str  # "Sam Bankman-Fried [2]."
     quote: str  # the sentence that supports it, quoted
+    head: str = ""  # the text's opening, the name as shown ("Thousands"): streamed before its citation
 
 
 # Words of a question that say where to look, not what it is about.
@@ -149,7 +150,7 @@ def lead_with_entity(q: QuestionAnalysis, hits: Sequence[Hit]) -> Lead | None:
     marks = "".join(f"[{n}]" for n in numbers)
     quote = in_quotes(quotable(best.sentence)) if quotable(best.sentence) else ""
     shown = best.text[:1].upper() + best.text[1:] if best.label in _PLAIN_WORDS else best.text  # "Thousands [1]."
-    return Lead(best.text, f"{shown} {marks}." if marks else f"{shown}.", quote)
+    return Lead(best.text, f"{shown} {marks}." if marks else f"{shown}.", quote, shown)
 
 
 def attribute_lead(pipe: "Pipeline", q: QuestionAnalysis, lead: Lead, hits: Sequence[Hit],
@@ -176,9 +177,8 @@ def attribute_lead(pipe: "Pipeline", q: QuestionAnalysis, lead: Lead, hits: Sequ
     rest = [h for h in hits if h.chunk.id != found.hit.chunk.id]
     ordered = [found.hit, *rest]
     shown = [dataclasses.replace(h, rank=i) for i, h in enumerate(ordered, start=1)]
-    head = lead.text[:lead.text.index(" [")] if " [" in lead.text else lead.text[:-1]  # "Name [2]." / "Name."
     quote = in_quotes(quotable(found.quote)) if quotable(found.quote) else lead.quote
-    return Lead(lead.name, f"{head} [1].", quote), shown
+    return Lead(lead.name, f"{lead.head} [1].", quote, lead.head), shown
 
 
 # Recogniser labels of amounts and dates, written in plain words ("thousands", "next week"): they

@@ -135,12 +135,12 @@ def attribute(question: str, clauses: Sequence[str], where: Callable[[Chunk], bo
     own_rows = [r for r in order if rows[r][0] == passage and not rows[r][3]]  # its sentences, best first
     sentence = rows[own_rows[0]][1] if own_rows else next(
         (r[1] for r in rows if r[0] == passage and not r[3]), hits[passage].chunk.text)
-    # The quote names the entity: the passage's best-scoring sentence that does.
-    quote = next((rows[r][1] for r in own_rows if names(rows[r][1])), None)
-    if quote is None:
-        naming = [r[1] for r in rows if r[0] == passage and not r[3] and names(r[1])]
-        if naming:
-            quote = naming[int(np.argmax((embed_documents(naming) @ clause_vecs.T).max(axis=1)))]
-        else:
-            quote = sentence
+    # The quote names the entity: of the passage's sentences that do, the one that best says a
+    # clause (all of them scored, not only those preselected by their words).
+    naming = [r for r, row in enumerate(rows) if row[0] == passage and not row[3] and names(row[1])] if name else []
+    if naming:
+        fit = (embed_documents([rows[r][1] for r in naming]) @ clause_vecs.T + lexical[naming]).max(axis=1)
+        quote = rows[naming[int(np.argmax(fit))]][1]
+    else:
+        quote = sentence
     return Attribution(hits[passage], sentence, quote, score)

@@ -49,15 +49,19 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
     """Stream the answer's text, then the `Answer` (timings from `t0`, the call's start)."""
     # The entity asked for, found in the passages, leads the reply unless the model names it.
     lead = lead_with_entity(analysis, hits) if "entities" in pipe.checks else None
-    if lead and "attribution" in pipe.checks:  # cited to the article that says what is asked
-        lead, hits = attribute_lead(pipe, analysis, lead, hits, qvec)
     shown: list[str] = []  # sentences streamed: each passed the grounding check
     first_shown = None  # when the reader saw the answer's first words (Timings.ttft_s)
     n_lead = 1 if lead else 0
     if lead:  # decided from the passages: shown at once, before the prompt is even built
+        head = lead.head if lead.text.startswith(lead.head) else ""
+        if head:  # the name at once; its citation once the article that says it is found
+            first_shown = time.perf_counter() - t0
+            yield head
+        if "attribution" in pipe.checks:  # cited to the article that says what is asked
+            lead, hits = attribute_lead(pipe, analysis, lead, hits, qvec)
         shown.append(lead.text)
-        first_shown = time.perf_counter() - t0
-        yield lead.text
+        first_shown = first_shown or time.perf_counter() - t0
+        yield lead.text[len(head):]
     sent = [n_lead]  # how many of `shown` have been streamed
     bank = SentenceBank(hits, pipe.embedder, qvec)  # the passages' sentences, embedded once
     texts = focus(qvec, hits, pipe.embedder, pipe.settings.evidence_sentences,

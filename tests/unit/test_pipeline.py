@@ -20,8 +20,9 @@ def test_stream_yields_text_then_the_answer_with_citations(fake_pipeline):
     parts = list(fake_pipeline.stream("Who led the US delegation in Geneva?"))
     final = parts[-1]
     assert isinstance(final, Answer)
-    # the name asked for comes first, at once, before the model writes; then the model's sentence
-    assert parts[0] == "Wendy Sherman [1]."
+    # the name asked for comes first, at once, before the model writes; then its citation, once
+    # the article that says it is found; then the model's sentence
+    assert parts[:2] == ["Wendy Sherman", " [1]."]
     assert "".join(p for p in parts[:-1]) == f"Wendy Sherman [1]. {REWORDED}"
     assert final.text == f"Wendy Sherman [1]. {REWORDED}" and not final.abstained
     assert final.citations[0].number == 1 and final.citations[0].article_id == "000_77154c4569bde0ee"
@@ -313,7 +314,7 @@ def test_the_lead_comes_before_the_prompt_is_built(fake_pipeline, monkeypatch):
     for part in fake_pipeline.stream("Who led the US delegation?"):
         if isinstance(part, str) and not order:
             order.append("lead: " + part)
-    assert order[0].startswith("lead: Wendy Sherman [") and order[1] == "prompt"
+    assert order[0] == "lead: Wendy Sherman" and order[1] == "prompt"
 
 
 def test_an_amount_that_opens_the_reply_takes_a_capital(monkeypatch):
