@@ -159,7 +159,7 @@ def attribute_lead(pipe: "Pipeline", q: QuestionAnalysis, lead: Lead, hits: Sequ
     searched over the whole index in the outlets the question names: that passage comes first
     among the answer's passages and the lead quotes its sentence naming the entity. The lead
     and passages are returned unchanged when no passage names the entity."""
-    from .attribution import attribute, describing_clauses
+    from .attribution import ATTRIBUTION_DEPTH, attribute, describing_clauses
     from .mentions import find_publications
 
     outlets = pipe.coverage().outlets
@@ -167,7 +167,7 @@ def attribute_lead(pipe: "Pipeline", q: QuestionAnalysis, lead: Lead, hits: Sequ
     spans = [(a, b) for a, b, _ in find_publications(q.text, weak=True, sources=True)]
 
     def search(text, where, k):
-        return pipe.retriever.search_vector(qvec, k, text, where=where)
+        return pipe.retriever.search_vector(qvec, k, text, where=where, depth=ATTRIBUTION_DEPTH)
 
     allowed = set(named)
     found = attribute(q.text, describing_clauses(q.text, spans), (lambda c: c.source in allowed) if allowed else None,

@@ -41,10 +41,13 @@ class Retriever:
     def search(self, query: str, k: int) -> list[Hit]:
         return self.search_vector(self.embedder.embed_query(query), k, query)
 
-    def search_vector(self, vec, k: int, query: str = "", where: Callable[[Chunk], bool] | None = None) -> list[Hit]:
+    def search_vector(self, vec, k: int, query: str = "", where: Callable[[Chunk], bool] | None = None,
+                      depth: int | None = None) -> list[Hit]:
         """`where` keeps only the chunks it accepts (a claim's outlet or date): the whole index is
-        then ranked, so a narrow filter still finds its best chunks."""
-        depth = len(self.index.store) if where else min(len(self.index.store), max(DEPTH, self.candidates))
+        then ranked, so a narrow filter still finds its best chunks, or its `depth` best rows
+        when given (a filter that is not narrow, whose chunks rank high anyway)."""
+        depth = (len(self.index.store) if depth is None else min(len(self.index.store), depth)) if where \
+            else min(len(self.index.store), max(DEPTH, self.candidates))
         rows = self.index.store.search(vec, depth)
         dense = {r: s for r, s in rows}
         order = [r for r, _ in rows]

@@ -50,3 +50,15 @@ def test_hybrid_keyword_match_finds_a_rare_name():
 def test_named_dates_in_both_forms():
     q = "Was it published on October 3, 2023, before the 2023-11-05 report or on september 9 2023?"
     assert named_dates(q) == ["2023-10-03", "2023-11-05", "2023-09-09"]
+
+
+def test_a_filter_reads_the_whole_ranking_unless_given_a_depth():
+    specs = [("a", "X", "ferry strike harbour crews"), ("b", "X", "ferry strike harbour"), ("c", "Y", "weather report"),
+             ("d", "Y", "rain and weather tomorrow")]
+    idx, emb = make_index(specs)
+    r = Retriever(emb, idx, mode="dense")
+    vec = emb.embed_query("ferry strike harbour crews")
+    in_y = lambda c: c.source == "Y"  # noqa: E731  (the outlet ranked last for this question)
+    assert {h.chunk.article_id for h in r.search_vector(vec, 2, where=in_y)} == {"c", "d"}
+    assert r.search_vector(vec, 2, where=in_y, depth=2) == []  # the two rows read are X's
+    assert [h.chunk.article_id for h in r.search_vector(vec, 1, where=lambda c: c.source == "X", depth=2)] == ["a"]
