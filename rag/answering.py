@@ -207,14 +207,23 @@ MAX_QUOTES = 2  # sentences quoted for "What did X say?"
 
 
 def quotes_of(name: str, text: str) -> list[str]:
-    """Sentences of `text` that quote `name` (the full name or the surname, with a verb of saying
-    or quotation marks)."""
+    """Sentences of `text` in which `name` speaks: it (the full name or the surname) is the
+    subject of a verb of saying or follows "according to" (rag.entities.speaker_phrases). A
+    sentence that only names it, such as another speaker's words about it, is not its quote.
+    Without the parser, a sentence naming it with a verb of saying or quotation marks counts."""
     parts = [p for p in name.split() if p.lower() not in ("mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr.")]
     if not parts:
         return []
     who = re.compile(r"(?<![\w-])(?:" + re.escape(" ".join(parts)) + "|" + re.escape(parts[-1]) + r")(?![\w-])")
-    return [quotable(text[a:b]) for a, b in split_sentences(text) or [(0, len(text))]
-            if who.search(text[a:b]) and _SAYS.search(text[a:b])]
+    named = [text[a:b] for a, b in split_sentences(text) or [(0, len(text))]
+             if who.search(text[a:b]) and _SAYS.search(text[a:b])]
+    try:
+        from .entities import speaker_phrases
+
+        speakers = speaker_phrases(named)
+    except (ImportError, RagError):  # no parser installed: the looser test alone
+        speakers = [[s] for s in named]
+    return [quotable(s) for s, phrases in zip(named, speakers) if any(who.search(p) for p in phrases)]
 
 
 def answer_speaker(pipe: "Pipeline", question: str, query: str, q: QuestionAnalysis, hits: Sequence[Hit],

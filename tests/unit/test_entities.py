@@ -170,3 +170,18 @@ def test_a_name_does_not_end_with_the_function_words_a_recogniser_left_on_it():
             "Helen Cho announced on Thursday.")
     dates = [c.text for c in entity_candidates("When will the library reopen?", hits_of(("a1", "Gazette", text)), "date")]
     assert "May 18" in dates and not any(d.endswith((" after a", " a", " after")) for d in dates)
+
+
+def test_a_quote_is_the_speaker_s_own_not_a_sentence_that_names_them():
+    from rag.answering import quotes_of
+
+    text = ("Ms Sherman said concrete dialogue was impossible while Russia had an army near Ukraine. "
+            "Russia warned again that there would be a backlash if its demands were not met. "
+            "Deputy Secretary Wendy Sherman, who met Russia's envoy, said the US would not give way. "
+            "According to Ryabkov, the talks were useful. "
+            "“The US and Russia have opposite views,” a diplomat said.")
+    assert quotes_of("Russia", text) == ["Russia warned again that there would be a backlash if its demands were not met."]
+    assert quotes_of("Wendy Sherman", text) == [
+        "Ms Sherman said concrete dialogue was impossible while Russia had an army near Ukraine.",
+        "Deputy Secretary Wendy Sherman, who met Russia's envoy, said the US would not give way."]
+    assert quotes_of("Sergei Ryabkov", text) == ["According to Ryabkov, the talks were useful."]
