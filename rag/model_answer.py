@@ -53,7 +53,7 @@ def answer_with_model(pipe: "Pipeline", question: str, query: str, analysis: Que
     first_shown = None  # when the reader saw the answer's first words (Timings.ttft_s)
     n_lead = 1 if lead else 0
     if lead:  # decided from the passages: shown at once, before the prompt is even built
-        head = lead.head if lead.text.startswith(lead.head) else ""
+        head = lead.head
         if head:  # the name at once; its citation once the article that says it is found
             first_shown = time.perf_counter() - t0
             yield head

@@ -33,6 +33,18 @@ def markers(text: str) -> list[int]:
     return list(seen)
 
 
+# ---------------------------------------------------------------------- verbs of saying
+
+# A speaker is their subject ("Mr. Ryabkov said", "Russia warned", "said Alicia Moreno"): read by
+# the quote finder of "What did X say?" (rag.answering) and the parser's speaker test (rag.entities).
+SAYING_VERBS = frozenset(
+    "say says said saying tell tells told warn warns warned add adds added announce announces announced "
+    "state states stated explain explains explained note notes noted write writes wrote argue argues argued "
+    "claim claims claimed insist insists insisted ask asks asked reply replies replied comment comments "
+    "commented urge urges urged predict predicts predicted promise promises promised reiterate reiterates "
+    "reiterated acknowledge acknowledges acknowledged confirm confirms confirmed suggest suggests suggested "
+    "testify testifies testified".split())
+
 # ---------------------------------------------------------------------- sentences
 
 # Chat-template control strings of the common GGUF templates (any GGUF can be configured):
