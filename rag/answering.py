@@ -18,6 +18,7 @@ from .attribution import ATTRIBUTION_DEPTH, attribute, describing_clauses, menti
 from .claims import check_claim, decide
 from .errors import RagError
 from .outlets import match_outlets
+from .answer_types import HOW_MEASURE
 from .question import QuestionAnalysis
 from .text import MARKER, SAYING_VERBS, content_words, in_quotes, quotable, split_sentences, stem
 from .types import Answer, Citation, ClaimVerdict, Hit, Timings
@@ -99,11 +100,21 @@ _FRAME = frozenset("article articles report reports reported according mentioned
                    "name named".split())
 
 
+# "How many people died in the Geneva talks": what is measured runs from "how many" to the first
+# preposition or punctuation; the rest only says where.
+_MEASURED = re.compile(rf"\bhow\s+(?:{HOW_MEASURE})\b(.*?)(?=\s(?:in|on|at|by|for|from|to|during|of|with|since|"
+                       r"until|after|before|between|over|under|across|against)\b|[?,.;:]|$)", re.I)
+
+
 def point_words(q: QuestionAnalysis) -> set[str]:
     """Stems of the question's point: its content words beyond the names, outlets and framing
-    ("What is the population of Harbor City?" -> {"population"})."""
+    ("What is the population of Harbor City?" -> {"population"}). A how-much / how-many
+    question's point is what it measures ("How many people died in the Geneva talks?" ->
+    {"people", "die"}): a sentence about the Geneva talks that counts troops is not on it."""
     named = content_words(" ".join(q.entities + q.publications + q.sources + ((q.speaker,) if q.speaker else ())))
-    return {stem(w) for w in content_words(q.text) - named - _FRAME}
+    m = _MEASURED.search(q.text)
+    measured = {stem(w) for w in content_words(m.group(1)) - named - _FRAME} if m else set()
+    return measured or {stem(w) for w in content_words(q.text) - named - _FRAME}
 
 
 def about_point(sentence: str, point: set[str]) -> bool:

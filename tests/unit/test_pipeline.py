@@ -329,3 +329,5 @@ def test_an_amount_that_opens_the_reply_takes_a_capital(monkeypatch):
     monkeypatch.setattr(entities, "entity_candidates", lambda q, hits, kind: [cand])
     lead = lead_with_entity(analyse("How many troops did Russia send to Kazakhstan?"), hits)
     assert lead.text == "Thousands [1]." and lead.name == "thousands"
+    # a how-many question's point is what it counts: troops sent are not people who died
+    assert lead_with_entity(analyse("How many people died after Russia sent troops to Kazakhstan?"), hits) is None
